@@ -1,0 +1,147 @@
+// retype: the architectures the kernel model covers, the kernel configuration
+// values that change its answers, and the physical <-> kernel-virtual map.
+//
+// Sources (seL4 16.0.0-dev): libsel4/sel4_arch_include/*/sel4/sel4_arch/constants.h
+// (word, untyped and slot bits), include/plat/pc99/plat/64/plat_mode/machine/hardware.h,
+// include/arch/arm/arch/{32,64}/mode/hardware.h, include/arch/riscv/arch/64/mode/hardware.h
+// (kernel window), config.cmake and src/arch/*/config.cmake (device top, fan-out,
+// bootinfo untyped limit, reset chunk).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace retype::kernel {
+
+using paddr_t = std::uint64_t; // a physical address; wide enough for every architecture
+using pptr_t = std::uint64_t;  // a kernel-window virtual address, reduced modulo 2^word_bits
+
+enum class arch : std::uint8_t {
+    x86_64,      // pc99, 4-level paging
+    aarch64,     // kernel at EL1
+    aarch64_hyp, // kernel at EL2 (CONFIG_ARM_HYPERVISOR_SUPPORT): a different kernel window
+    riscv64,     // Sv39
+    aarch32,     // 32-bit Arm; `hyp` in config selects arm_hyp object sizes
+};
+
+[[nodiscard]] constexpr std::string_view name(arch a) noexcept {
+    switch (a) {
+    case arch::x86_64: return "x86_64";
+    case arch::aarch64: return "aarch64";
+    case arch::aarch64_hyp: return "aarch64-hyp";
+    case arch::riscv64: return "riscv64";
+    case arch::aarch32: return "aarch32";
+    }
+    return "?";
+}
+
+/// Parses the names used by the replay format and the planner.
+[[nodiscard]] constexpr bool parse_arch(std::string_view s, arch& out) noexcept {
+    constexpr arch all[] = {arch::x86_64, arch::aarch64, arch::aarch64_hyp, arch::riscv64, arch::aarch32};
+    for (arch a : all) {
+        if (name(a) == s) {
+            out = a;
+            return true;
+        }
+    }
+    return false;
+}
+
+/// Kernel build configuration that changes what the model answers. Every field
+/// has seL4's default; zero in a "0 = default" field means "the architecture's
+/// default". A structural aggregate, so it can be a template argument.
+struct config {
+    arch target = arch::x86_64;
+    std::uint8_t tcb_bits = 0;             // 0: the architecture's default TCB size (x86_64: 12 when XSAVE >= 832)
+    bool mcs = false;                      // CONFIG_KERNEL_MCS: SchedContext and Reply exist, notifications grow
+    bool huge_page = true;                 // x86_64 CONFIG_HUGE_PAGE: 1 GiB frames
+    bool vtx = false;                      // x86_64 CONFIG_VTX: VCPU objects
+    bool fpu = true;                       // riscv64 / aarch32: the FPU context is part of the TCB
+    bool hyp = false;                      // aarch32 only: arm_hyp object sizes and VCPU (aarch64: use aarch64_hyp)
+    std::uint32_t fan_out_limit = 256;     // CONFIG_RETYPE_FAN_OUT_LIMIT
+    std::uint32_t max_bootinfo_untypeds = 230; // CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS
+    std::uint8_t reset_chunk_bits = 8;     // CONFIG_RESET_CHUNK_BITS
+    std::uint8_t root_cnode_bits = 12;     // CONFIG_ROOT_CNODE_SIZE_BITS
+    std::uint64_t device_top = 0;          // CONFIG_PADDR_USER_DEVICE_TOP; 0: the architecture's default
+    std::uint64_t phys_base = 0;           // aarch32: the platform's physBase; 0: 0x40000000 (qemu-arm-virt)
+    std::uint64_t user_top = 0;            // aarch32: seL4_UserTop (= PPTR_BASE); 0: qemu-arm-virt's value
+
+    friend constexpr bool operator==(const config&, const config&) = default;
+};
+
+/// The fixed facts of one configured architecture.
+struct arch_traits {
+    arch target;
+    unsigned word_bits;
+    unsigned min_untyped_bits; // seL4_MinUntypedBits
+    unsigned max_untyped_bits; // seL4_MaxUntypedBits
+    unsigned slot_bits;        // seL4_SlotBits: a CNode slot is 2^slot_bits bytes
+    paddr_t paddr_base;        // PADDR_BASE: lowest RAM the kernel window maps
+    pptr_t pptr_base;          // PPTR_BASE
+    pptr_t pptr_top;           // PPTR_TOP: end of the kernel window
+    std::uint64_t pptr_base_offset; // PPTR_BASE - PADDR_BASE, modulo 2^word_bits
+    paddr_t paddr_top;         // PADDR_TOP: RAM at or above is outside the window and becomes device memory
+    paddr_t device_top;        // CONFIG_PADDR_USER_DEVICE_TOP (2^32 on aarch32 is kept exact in 64 bits)
+    unsigned page_bits;        // seL4_PageBits
+    unsigned kernel_phys_align_bits; // first RAM region is aligned up to this (ARM/RISC-V tools)
+
+    /// 2^word_bits - 1.
+    [[nodiscard]] constexpr std::uint64_t word_mask() const noexcept {
+        return word_bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << word_bits) - 1;
+    }
+    /// ptrFromPAddr: paddr + PPTR_BASE_OFFSET, wrapping modulo 2^word_bits.
+    [[nodiscard]] constexpr pptr_t to_pptr(paddr_t p) const noexcept { return (p + pptr_base_offset) & word_mask(); }
+    /// addrFromPPtr: pptr - PPTR_BASE_OFFSET, wrapping modulo 2^word_bits.
+    [[nodiscard]] constexpr paddr_t to_paddr(pptr_t v) const noexcept { return (v - pptr_base_offset) & word_mask(); }
+    /// True iff [p, p + 2^size_bits) lies inside the kernel window, where RAM untypeds must be.
+    [[nodiscard]] constexpr bool in_window(paddr_t p, unsigned size_bits) const noexcept {
+        if (p < paddr_base || p >= paddr_top) return false;
+        return size_bits < 64 && (paddr_top - p) >= (std::uint64_t{1} << size_bits);
+    }
+};
+
+namespace detail {
+inline constexpr std::uint64_t bit(unsigned n) noexcept { return n >= 64 ? 0 : std::uint64_t{1} << n; }
+} // namespace detail
+
+/// The traits of `cfg.target` under `cfg`.
+[[nodiscard]] constexpr arch_traits traits(const config& cfg) noexcept {
+    using detail::bit;
+    switch (cfg.target) {
+    case arch::x86_64: {
+        arch_traits t{arch::x86_64, 64, 4, 47, 5, 0, 0xffffff8000000000ULL, 0xffffffff80000000ULL,
+                      0xffffff8000000000ULL, 0, cfg.device_top ? cfg.device_top : bit(47), 12, 21};
+        t.paddr_top = t.pptr_top - t.pptr_base_offset; // 0x7f80000000 (510 GiB)
+        return t;
+    }
+    case arch::aarch64: {
+        arch_traits t{arch::aarch64, 64, 4, 47, 5, 0, 0xffffff8000000000ULL, 0xffffffffc0000000ULL,
+                      0xffffff8000000000ULL, 0, cfg.device_top ? cfg.device_top : bit(40), 12, 21};
+        t.paddr_top = t.pptr_top - t.pptr_base_offset; // 0x7fc0000000
+        return t;
+    }
+    case arch::aarch64_hyp: {
+        arch_traits t{arch::aarch64_hyp, 64, 4, 47, 5, 0, 0x0000008000000000ULL, 0x000000ffc0000000ULL,
+                      0x0000008000000000ULL, 0, cfg.device_top ? cfg.device_top : bit(40), 12, 21};
+        t.paddr_top = t.pptr_top - t.pptr_base_offset; // 0x7fc0000000
+        return t;
+    }
+    case arch::riscv64: {
+        arch_traits t{arch::riscv64, 64, 4, 38, 5, 0, 0xffffffc000000000ULL, 0xffffffff80000000ULL,
+                      0xffffffc000000000ULL, 0, cfg.device_top ? cfg.device_top : bit(39), 12, 21};
+        t.paddr_top = t.pptr_top - t.pptr_base_offset; // 0x3f80000000
+        return t;
+    }
+    case arch::aarch32: {
+        const std::uint64_t phys = cfg.phys_base ? cfg.phys_base : 0x40000000ULL;
+        const std::uint64_t top = cfg.user_top ? cfg.user_top : (cfg.hyp ? 0xe0000000ULL : 0xa0000000ULL);
+        arch_traits t{arch::aarch32, 32, 4, 29, 4, phys, top, 0xfff00000ULL, (top - phys) & 0xffffffffULL, 0,
+                      cfg.device_top ? cfg.device_top : bit(32), 12, cfg.hyp ? 25u : 24u};
+        t.paddr_top = (t.pptr_top - t.pptr_base_offset) & 0xffffffffULL;
+        return t;
+    }
+    }
+    return arch_traits{};
+}
+
+} // namespace retype::kernel

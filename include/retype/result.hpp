@@ -1,0 +1,83 @@
+// retype: result<T>, a small constexpr subset of std::expected<T, retype::error>.
+// Errors are values: no exceptions, no RTTI, usable in constant expressions.
+#pragma once
+
+#include <retype/error.hpp>
+
+#include <gsl/assert>
+
+#include <type_traits>
+#include <utility>
+
+namespace retype {
+
+/// Tag that builds a failed result: `return failure(range_error(0, 47));`
+struct failure {
+    error value;
+    constexpr explicit failure(error e) noexcept : value(e) {}
+};
+
+/// Either a T or an error. T must be default-constructible (every value type in
+/// retype is a small aggregate), which keeps the type literal and trivially simple.
+template <class T>
+class [[nodiscard]] result {
+    static_assert(std::is_default_constructible_v<T>, "retype: result<T> needs a default-constructible T");
+
+public:
+    constexpr result(T v) noexcept(std::is_nothrow_move_constructible_v<T>) : value_(std::move(v)), ok_(true) {}
+    constexpr result(failure f) noexcept : error_(f.value), ok_(false) {}
+
+    [[nodiscard]] constexpr bool has_value() const noexcept { return ok_; }
+    constexpr explicit operator bool() const noexcept { return ok_; }
+
+    /// Requires: has_value().
+    [[nodiscard]] constexpr T& value() & {
+        Expects(ok_);
+        return value_;
+    }
+    [[nodiscard]] constexpr const T& value() const& {
+        Expects(ok_);
+        return value_;
+    }
+    constexpr T& operator*() & { return value(); }
+    constexpr const T& operator*() const& { return value(); }
+    constexpr T* operator->() { return &value(); }
+    constexpr const T* operator->() const { return &value(); }
+
+    /// Requires: !has_value().
+    [[nodiscard]] constexpr const retype::error& error() const {
+        Expects(!ok_);
+        return error_;
+    }
+
+private:
+    T value_{};
+    retype::error error_{};
+    bool ok_;
+};
+
+template <>
+class [[nodiscard]] result<void> {
+public:
+    constexpr result() noexcept : ok_(true) {}
+    constexpr result(failure f) noexcept : error_(f.value), ok_(false) {}
+
+    [[nodiscard]] constexpr bool has_value() const noexcept { return ok_; }
+    constexpr explicit operator bool() const noexcept { return ok_; }
+    [[nodiscard]] constexpr const retype::error& error() const {
+        Expects(!ok_);
+        return error_;
+    }
+
+private:
+    retype::error error_{};
+    bool ok_;
+};
+
+} // namespace retype
+
+/// Propagates the error of a result-returning expression, binding its value to `var`.
+#define RETYPE_TRY(var, expr)                                                                                          \
+    auto var##_result_ = (expr);                                                                                       \
+    if (!var##_result_) return ::retype::failure(var##_result_.error());                                               \
+    auto& var = *var##_result_

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages retype's build, tests and tools need, if any is missing.
+set -euo pipefail
+packages=(g++ clang cmake ninja-build libboost-dev libmsgsl-dev libgtest-dev libbenchmark-dev
+          libtomlplusplus-dev libfdt-dev device-tree-compiler librsvg2-bin python3)
+missing=()
+for p in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+    echo "retype: installing ${missing[*]}" >&2
+    sudo_cmd=""
+    [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+    $sudo_cmd apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
+fi

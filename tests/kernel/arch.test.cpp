@@ -1,0 +1,55 @@
+#include <retype/kernel/arch.hpp>
+
+#include <gtest/gtest.h>
+
+using namespace retype::kernel;
+
+namespace {
+constexpr config on(arch a) { return config{.target = a}; }
+} // namespace
+
+// Kernel-window constants, from the per-architecture hardware.h (see docs/kernel-model.md).
+static_assert(traits(on(arch::x86_64)).paddr_top == 0x7f80000000ULL);
+static_assert(traits(on(arch::aarch64)).paddr_top == 0x7fc0000000ULL);
+static_assert(traits(on(arch::aarch64_hyp)).paddr_top == 0x7fc0000000ULL);
+static_assert(traits(on(arch::riscv64)).paddr_top == 0x3f80000000ULL);
+static_assert(traits(on(arch::aarch32)).paddr_top == 0x9ff00000ULL);
+
+// The wrap that seed 003 is about: physical 2^39 is kernel-virtual 0 on x86_64.
+static_assert(traits(on(arch::x86_64)).to_pptr(0x8000000000ULL) == 0);
+static_assert(traits(on(arch::x86_64)).to_paddr(0) == 0x8000000000ULL);
+static_assert(traits(on(arch::riscv64)).to_pptr(0x4000000000ULL) == 0);
+static_assert(traits(on(arch::aarch64_hyp)).to_pptr(0x40000000ULL) == 0x8040000000ULL);
+static_assert(traits(on(arch::aarch64)).to_pptr(0x40000000ULL) == 0xffffff8040000000ULL);
+// aarch32 wraps modulo 2^32, not 2^64.
+static_assert(traits(on(arch::aarch32)).to_pptr(0x40000000ULL) == 0xa0000000ULL);
+static_assert(traits(on(arch::aarch32)).to_pptr(0xa0000000ULL) == 0x00000000ULL);
+
+TEST(Arch, NamesRoundTrip) {
+    for (arch a : {arch::x86_64, arch::aarch64, arch::aarch64_hyp, arch::riscv64, arch::aarch32}) {
+        arch back{};
+        ASSERT_TRUE(parse_arch(name(a), back));
+        EXPECT_EQ(back, a);
+    }
+    arch out{};
+    EXPECT_FALSE(parse_arch("ia32", out));
+}
+
+TEST(Arch, WordAndUntypedLimits) {
+    EXPECT_EQ(traits(on(arch::x86_64)).max_untyped_bits, 47u);
+    EXPECT_EQ(traits(on(arch::aarch64)).max_untyped_bits, 47u);
+    EXPECT_EQ(traits(on(arch::riscv64)).max_untyped_bits, 38u);
+    EXPECT_EQ(traits(on(arch::aarch32)).max_untyped_bits, 29u);
+    EXPECT_EQ(traits(on(arch::aarch32)).word_bits, 32u);
+    EXPECT_EQ(traits(on(arch::aarch32)).slot_bits, 4u);
+    EXPECT_EQ(traits(on(arch::x86_64)).slot_bits, 5u);
+    EXPECT_EQ(traits(on(arch::x86_64)).device_top, 1ULL << 47);
+    EXPECT_EQ(traits(on(arch::aarch32)).device_top, 1ULL << 32);
+}
+
+TEST(Arch, InWindowRejectsRangesThatCrossTheTop) {
+    const auto t = traits(on(arch::x86_64));
+    EXPECT_TRUE(t.in_window(0x7f00000000ULL, 31));
+    EXPECT_FALSE(t.in_window(0x7f80000000ULL, 12));
+    EXPECT_FALSE(t.in_window(0x7f40000000ULL, 31)); // ends past PADDR_TOP
+}
