@@ -1,0 +1,7 @@
+// The subcommands of the retype program; each lives in its own file.
+#pragma once
+
+namespace retype::cli {
+int replay_main(int argc, char** argv); // replay_cmd.cpp
+int plan_main(int argc, char** argv);   // plan_cmd.cpp
+} // namespace retype::cli
