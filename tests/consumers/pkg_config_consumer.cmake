@@ -1,3 +1,4 @@
+cmake_minimum_required(VERSION 3.25)
 # Builds and runs the consumer with flags from `pkg-config --cflags retype` only
 # (plus -std=c++20 and this build's warning/sanitizer flags), as a Makefile would.
 # Exit code 77 (skipped) when no pkg-config is installed.

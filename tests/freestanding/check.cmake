@@ -1,0 +1,50 @@
+cmake_minimum_required(VERSION 3.25)
+# Compiles probe.cpp freestanding with one compiler for one target, at -O0 and
+# -O2, and checks the object's symbols. Variables: CXX (a ;-list: compiler and
+# target flags), SOURCE, INCLUDES (;-list), OUT_DIR, NM.
+#
+# Allowed undefined symbols: memcpy, memmove, memset, memcmp (every GCC and
+# Clang freestanding target must provide these, the compilers emit calls to
+# them); strlen (at -O0, std::string_view built from a string literal calls
+# char_traits::length, which becomes a strlen call); and std::terminate, which
+# a violated Expects calls (gsl/assert). docs/freestanding.md lists the same.
+# Everything else (operator new/delete, malloc, __cxa_* exception and guard
+# routines, typeinfo, printf, ...) fails the test, and so does a static
+# constructor (a _GLOBAL__sub_I_ function), which needs a C++ runtime to run.
+set(allowed memcpy memmove memset memcmp strlen _ZSt9terminatev _GLOBAL_OFFSET_TABLE_)
+set(flags -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -Wall -Wextra -Wpedantic -Werror)
+foreach(dir IN LISTS INCLUDES)
+    list(APPEND flags -isystem ${dir})
+endforeach()
+file(MAKE_DIRECTORY ${OUT_DIR})
+foreach(opt -O0 -O2)
+    set(obj ${OUT_DIR}/probe${opt}.o)
+    execute_process(COMMAND ${CXX} ${flags} ${opt} -c ${SOURCE} -o ${obj} RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "freestanding compile failed: ${CXX} ${opt}")
+    endif()
+    execute_process(COMMAND ${NM} -u ${obj} OUTPUT_VARIABLE undefined RESULT_VARIABLE rc)
+    if(NOT rc EQUAL 0)
+        message(FATAL_ERROR "${NM} -u ${obj} failed")
+    endif()
+    string(REGEX MATCHALL "U [^\n]+" refs "${undefined}")
+    set(bad "")
+    foreach(ref IN LISTS refs)
+        string(REGEX REPLACE "^U " "" sym "${ref}")
+        if(NOT sym IN_LIST allowed)
+            list(APPEND bad ${sym})
+        endif()
+    endforeach()
+    execute_process(COMMAND ${NM} --defined-only ${obj} OUTPUT_VARIABLE defined)
+    if(defined MATCHES "_GLOBAL__sub_I_")
+        list(APPEND bad "a static constructor (_GLOBAL__sub_I_*)")
+    endif()
+    if(NOT defined MATCHES "retype_probe_model")
+        message(FATAL_ERROR "the probe emitted no code: the symbol check would prove nothing")
+    endif()
+    if(bad)
+        list(JOIN bad "\n  " text)
+        message(FATAL_ERROR "${CXX} ${opt}: the freestanding TU references what needs an OS or the C++ runtime:\n  ${text}")
+    endif()
+    message("${CXX} ${opt}: ok")
+endforeach()

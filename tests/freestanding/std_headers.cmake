@@ -1,0 +1,30 @@
+cmake_minimum_required(VERSION 3.25)
+# Fails unless the set of standard headers included by include/retype/**.hpp
+# equals the set listed in the doc between the markers
+# <!-- std-headers:begin --> and <!-- std-headers:end --> (one `<name>` per line).
+file(GLOB_RECURSE headers ${INCLUDE_DIR}/*.hpp)
+set(used "")
+foreach(h IN LISTS headers)
+    file(STRINGS ${h} lines REGEX "^[ \t]*#[ \t]*include[ \t]*<[^>/]+>")
+    foreach(line IN LISTS lines)
+        string(REGEX REPLACE ".*<([^>]+)>.*" "\\1" name "${line}")
+        list(APPEND used ${name})
+    endforeach()
+endforeach()
+list(REMOVE_DUPLICATES used)
+list(SORT used)
+
+file(READ ${DOC} doc)
+string(REGEX MATCH "<!-- std-headers:begin -->(.*)<!-- std-headers:end -->" block "${doc}")
+if(NOT block)
+    message(FATAL_ERROR "${DOC}: no std-headers block")
+endif()
+string(REGEX MATCHALL "<([a-z_]+)>" listed "${CMAKE_MATCH_1}")
+list(TRANSFORM listed REPLACE "[<>]" "")
+list(REMOVE_DUPLICATES listed)
+list(SORT listed)
+
+if(NOT used STREQUAL listed)
+    message(FATAL_ERROR "standard headers included by retype: ${used}\ndocumented in ${DOC}: ${listed}")
+endif()
+message("retype includes exactly the documented standard headers: ${used}")
