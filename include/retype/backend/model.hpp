@@ -1,0 +1,105 @@
+// retype: the kernel-model backend. Carries out the allocator's operations on
+// kernel::machine (the constexpr model of seL4's retype, delete and revoke) and
+// keeps the CSpace as a table from slot to model object, so that tests and the
+// planner can ask where each object really is.
+//
+// Why a slot table: the allocator speaks slots, the model speaks object_refs;
+// the table is the model's CSpace. It checks what seL4 checks on the
+// destination window (an occupied slot is seL4_DeleteFirst, a slot outside the
+// table seL4_RangeError) and reports the paddr the model placed object 0 at.
+#pragma once
+
+#include <retype/backend/concept.hpp>
+#include <retype/kernel/machine.hpp>
+#include <retype/result.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace retype::backend {
+
+/// Requires: Nodes >= 1, Slots >= 1. Every operation leaves the state unchanged
+/// when it fails. Complexity: declare O(Nodes), retype O(count + Nodes), delete
+/// O(1), revoke O(Nodes x depth + Slots).
+template <std::size_t Nodes, std::size_t Slots>
+class model {
+public:
+    constexpr explicit model(const kernel::config& cfg) noexcept : machine_(cfg) {}
+
+    /// Corresponds to the bootinfo handing an untyped to the root task in slot s.
+    [[nodiscard]] constexpr result<void> declare_untyped(slot_t s, kernel::paddr_t paddr, std::uint64_t size_bits,
+                                                         bool device) noexcept {
+        if (s >= Slots) return failure(range_error(0, Slots - 1));
+        if (occupied(s)) return failure(error{.code = error_code::delete_first, .value = s});
+        auto ref = machine_.add_untyped(paddr, size_bits, device);
+        if (!ref) return failure(ref.error());
+        slots_[s] = *ref;
+        return {};
+    }
+
+    /// Corresponds to seL4_Untyped_Retype(untyped, type, size_bits, root, 0, 0, dest, count).
+    [[nodiscard]] constexpr result<retype_report> untyped_retype(const retype_call& c) noexcept {
+        if (c.untyped >= Slots || !occupied(c.untyped)) return failure(error{.code = error_code::failed_lookup});
+        if (c.count > Slots || c.dest > Slots - c.count) return failure(range_error(0, Slots - 1));
+        for (std::uint64_t i = 0; i < c.count; ++i)
+            if (occupied(c.dest + i)) return failure(error{.code = error_code::delete_first, .value = c.dest + i});
+        auto out = machine_.retype(slots_[c.untyped], kernel::retype_args{.type = c.type, .size_bits = c.size_bits,
+                                                                          .count = c.count});
+        if (!out) return failure(out.error());
+        // Object i of the retype: walk the model's batch nodes in order.
+        kernel::object_ref r = out->first;
+        for (std::uint64_t i = 0; i < c.count; ++i) {
+            slots_[c.dest + i] = r;
+            const auto& n = machine_.nodes()[r.node];
+            if (r.index + 1 < n.count) ++r.index;
+            else r = kernel::object_ref{n.next, 0};
+        }
+        return retype_report{true, out->plan.paddr};
+    }
+
+    /// Corresponds to seL4_CNode_Delete on slot s.
+    [[nodiscard]] constexpr result<void> cnode_delete(slot_t s) noexcept {
+        if (s >= Slots) return failure(range_error(0, Slots - 1));
+        if (!occupied(s)) return {}; // deleting an empty slot succeeds in seL4
+        auto r = machine_.remove(slots_[s]);
+        if (!r) return failure(r.error());
+        slots_[s] = kernel::object_ref{};
+        return {};
+    }
+
+    /// Corresponds to seL4_CNode_Revoke on slot s: every descendant goes.
+    [[nodiscard]] constexpr result<void> cnode_revoke(slot_t s) noexcept {
+        if (s >= Slots) return failure(range_error(0, Slots - 1));
+        if (!occupied(s)) return {};
+        auto r = machine_.revoke(slots_[s]);
+        if (!r) return failure(r.error());
+        // The descendants' slots are now empty; no node was reused yet.
+        for (std::size_t i = 0; i < Slots; ++i)
+            if (slots_[i].node != kernel::no_node && !machine_.is_live(slots_[i])) slots_[i] = kernel::object_ref{};
+        return {};
+    }
+
+    [[nodiscard]] constexpr bool occupied(slot_t s) const noexcept {
+        return s < Slots && slots_[s].node != kernel::no_node;
+    }
+    /// Requires: occupied(s).
+    [[nodiscard]] constexpr kernel::paddr_t paddr(slot_t s) const noexcept { return machine_.paddr(slots_[s]); }
+    /// Requires: occupied(s).
+    [[nodiscard]] constexpr const typename kernel::machine<Nodes>::node& object(slot_t s) const noexcept {
+        return machine_.at(slots_[s]);
+    }
+    [[nodiscard]] constexpr const kernel::machine<Nodes>& machine() const noexcept { return machine_; }
+
+    friend constexpr bool operator==(const model& a, const model& b) noexcept {
+        return a.machine_ == b.machine_ && a.slots_ == b.slots_;
+    }
+
+private:
+    kernel::machine<Nodes> machine_;
+    std::array<kernel::object_ref, Slots> slots_{};
+};
+
+static_assert(backend<model<1, 1>>);
+
+} // namespace retype::backend
