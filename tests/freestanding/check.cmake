@@ -1,7 +1,8 @@
 cmake_minimum_required(VERSION 3.25)
 # Compiles probe.cpp freestanding with one compiler for one target, at -O0 and
-# -O2, and checks the object's symbols. Variables: CXX (a ;-list: compiler and
-# target flags), SOURCE, INCLUDES (;-list), OUT_DIR, NM.
+# -O2, and checks the object's symbols. Variables: CXX (the compiler),
+# CXX_TARGET (e.g. --target=aarch64-linux-gnu, may be empty), SOURCE,
+# RETYPE_INCLUDE, DEPS_INCLUDE (gsl/ and boost/ only), OUT_DIR, NM.
 #
 # Allowed undefined symbols: memcpy, memmove, memset, memcmp (every GCC and
 # Clang freestanding target must provide these, the compilers emit calls to
@@ -12,16 +13,14 @@ cmake_minimum_required(VERSION 3.25)
 # routines, typeinfo, printf, ...) fails the test, and so does a static
 # constructor (a _GLOBAL__sub_I_ function), which needs a C++ runtime to run.
 set(allowed memcpy memmove memset memcmp strlen _ZSt9terminatev _GLOBAL_OFFSET_TABLE_)
-set(flags -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -Wall -Wextra -Wpedantic -Werror)
-foreach(dir IN LISTS INCLUDES)
-    list(APPEND flags -isystem ${dir})
-endforeach()
+set(flags ${CXX_TARGET} -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -Wall -Wextra -Wpedantic -Werror
+    -I${RETYPE_INCLUDE} -isystem ${DEPS_INCLUDE})
 file(MAKE_DIRECTORY ${OUT_DIR})
 foreach(opt -O0 -O2)
     set(obj ${OUT_DIR}/probe${opt}.o)
     execute_process(COMMAND ${CXX} ${flags} ${opt} -c ${SOURCE} -o ${obj} RESULT_VARIABLE rc)
     if(NOT rc EQUAL 0)
-        message(FATAL_ERROR "freestanding compile failed: ${CXX} ${opt}")
+        message(FATAL_ERROR "freestanding compile failed: ${CXX} ${CXX_TARGET} ${opt}")
     endif()
     execute_process(COMMAND ${NM} -u ${obj} OUTPUT_VARIABLE undefined RESULT_VARIABLE rc)
     if(NOT rc EQUAL 0)
@@ -44,7 +43,7 @@ foreach(opt -O0 -O2)
     endif()
     if(bad)
         list(JOIN bad "\n  " text)
-        message(FATAL_ERROR "${CXX} ${opt}: the freestanding TU references what needs an OS or the C++ runtime:\n  ${text}")
+        message(FATAL_ERROR "${CXX} ${CXX_TARGET} ${opt}: the freestanding TU references what needs an OS or the C++ runtime:\n  ${text}")
     endif()
-    message("${CXX} ${opt}: ok")
+    message("${CXX} ${CXX_TARGET} ${opt}: ok")
 endforeach()

@@ -20,7 +20,9 @@ extern "C" std::uint64_t retype_probe_model(std::uint64_t paddr, unsigned size_b
     kernel::config cfg{};
     cfg.target = aarch64 ? kernel::arch::aarch64 : kernel::arch::x86_64;
     kernel::machine<64> m{cfg};
-    const auto fail = [](const retype::error& e) { return (std::uint64_t{1} << 63) | static_cast<std::uint8_t>(e.code); };
+    const auto fail = [](const retype::error& e) {
+        return (std::uint64_t{1} << 63) | static_cast<std::uint8_t>(e.code);
+    };
     const auto type = kernel::parse_object_type(std::string_view{type_name, type_len});
     if (!type) return fail(retype::make_error(retype::error_code::unknown_object));
     auto ut = m.add_untyped(paddr, size_bits, false);

@@ -36,8 +36,7 @@ static_assert(run().frame_paddr == 0x101000 && run().watermark == 8192, "retype 
 int main() {
     const outcome o = run();
     const bool ok = o.frame_paddr == 0x101000 && o.watermark == 8192;
-    std::printf("retype consumer: frame at %#llx, watermark %llu: %s\n",
-                static_cast<unsigned long long>(o.frame_paddr), static_cast<unsigned long long>(o.watermark),
-                ok ? "ok" : "WRONG");
+    std::printf("retype consumer: frame at %#llx, watermark %llu: %s\n", static_cast<unsigned long long>(o.frame_paddr),
+                static_cast<unsigned long long>(o.watermark), ok ? "ok" : "WRONG");
     return ok ? 0 : 1;
 }
