@@ -76,15 +76,10 @@ public:
             if (!device && !contains(free_[0], paddr, size)) return failure(make_error(error_code::no_fit, paddr, bits));
             at = paddr;
         } else {
-            bool found = false;
-            for (auto it = free_[0].begin(); it != free_[0].end(); ++it) {
-                const kernel::paddr_t a = (it->first + (size - 1)) & ~(size - 1);
-                if (a >= it->first && a <= it->second && it->second - a >= size - 1) {
-                    at = a;
-                    found = true;
-                    break;
-                }
-            }
+            // Device memory first when it may be used, as allocman does.
+            bool found = can_be_dev && first_fit(free_[1], size, at);
+            if (found) device = true;
+            else found = first_fit(free_[0], size, at);
             if (!found) return failure(make_error(error_code::no_fit, 0, bits));
         }
         // The untyped that holds the range: the root whose start is the largest <= at.
@@ -124,6 +119,16 @@ private:
     using extent_map = std::map<kernel::paddr_t, kernel::paddr_t, std::less<>, alloc_t>;
     using root_alloc_t = counting_allocator<std::pair<const kernel::paddr_t, root>>;
 
+    static bool first_fit(const extent_map& m, std::uint64_t size, kernel::paddr_t& at) {
+        for (auto it = m.begin(); it != m.end(); ++it) {
+            const kernel::paddr_t a = (it->first + (size - 1)) & ~(size - 1);
+            if (a >= it->first && a <= it->second && it->second - a >= size - 1) {
+                at = a;
+                return true;
+            }
+        }
+        return false;
+    }
     static bool contains(const extent_map& m, kernel::paddr_t p, std::uint64_t size) {
         auto it = m.upper_bound(p);
         if (it == m.begin()) return false;

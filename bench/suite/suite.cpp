@@ -1,0 +1,316 @@
+// retype bench: the suite. Every comparison runs in this one binary, so the
+// report can quote ratios measured side by side on the same machine.
+//
+//   GuestRam2GiB/<allocator>/<granule>  footprint of a 2 GiB guest (user counters)
+//   Boot/<allocator>/<backend>          capDL-like boot, largest first
+//   GuestRam/<allocator>/<backend>      the 2 GiB guest at 4 KiB, fixed paddr, ascending
+//   Churn/<allocator>/<backend>         seeded random allocate/free of mixed sizes
+//   DeviceFrames/<allocator>/<backend>  fixed-address 4 KiB device frames, random order
+//   Scaling/<allocator>/<log2 bytes>    allocate/free as the memory managed grows, 1 GiB to 1 TiB
+//
+// Benchmarks are not tests: nothing here asserts a time. A failed allocation
+// where none is expected stops the case with SkipWithError.
+#include "adapters.hpp"
+#include "workloads.hpp"
+
+#include <retype/backend/concept.hpp>
+#include <retype/backend/model.hpp>
+
+#include <benchmark/benchmark.h>
+
+#include <memory>
+#include <random>
+#include <string>
+#include <vector>
+
+namespace retype::bench {
+namespace {
+
+constexpr std::uint64_t GiB = std::uint64_t{1} << 30;
+constexpr std::uint64_t slot_bytes = 32; // 2^seL4_SlotBits on 64-bit
+
+// The kernel model, sized for the largest case (allocman's 2 GiB guest at 4 KiB:
+// about 1.05 M untypeds + 0.52 M frame retypes, and as many slots).
+using big_model = backend::model<std::size_t{1} << 21, std::size_t{1} << 21>;
+using small_model = backend::model<std::size_t{1} << 15, std::size_t{1} << 15>;
+
+/// Owns one backend for one benchmark case; the model lives on the heap.
+template <class B>
+struct backend_box {
+    std::unique_ptr<B> b = std::make_unique<B>(bench_cfg);
+    B& get() { return *b; }
+};
+template <>
+struct backend_box<backend::null_backend> {
+    backend::null_backend b;
+    backend::null_backend& get() { return b; }
+};
+
+template <class B>
+constexpr const char* backend_name() {
+    if constexpr (std::is_same_v<B, backend::null_backend>) return "null";
+    else return "model";
+}
+
+void check(benchmark::State& st, bool ok, const char* what) {
+    if (!ok) st.SkipWithError(what);
+}
+
+// ---- 1. Footprint -----------------------------------------------------------
+
+/// seed 001: the guest's 2 GiB as two 1 GiB untypeds (untyped_mmios
+/// 0x40000000:30 and 0x80000000:30), mapped 1:1, one frame per granule at its paddr.
+template <class Adapter>
+void guest_ram_footprint(benchmark::State& st, unsigned granule_bits) {
+    const std::uint64_t base = 0x40000000, size = 2 * GiB;
+    const std::uint64_t frames = size >> granule_bits;
+    const request frame{granule_bits == 12 ? kernel::object_type::frame_4k
+                        : granule_bits == 21 ? kernel::object_type::frame_2m
+                                             : kernel::object_type::frame_1g,
+                        0};
+    sizing s;
+    s.heap_bytes = static_cast<std::size_t>(frames * 2 * 128 + (1 << 20));
+    s.slots = static_cast<std::size_t>(frames * 3 + 64);
+    for (auto _ : st) {
+        backend::null_backend nb;
+        auto a = std::make_unique<Adapter>(nb, s);
+        check(st, a->add_untyped(base, 30, false).has_value(), "add_untyped");
+        check(st, a->add_untyped(base + GiB, 30, false).has_value(), "add_untyped");
+        auto handles = a->map_range(frame, base, size);
+        check(st, handles.has_value(), "guest RAM allocation failed");
+        st.counters["metadata_bytes"] = static_cast<double>(a->metadata_bytes());
+        st.counters["cslot_bytes"] = static_cast<double>(a->slots_used() * slot_bytes);
+        st.counters["paging_bytes"] = static_cast<double>(paging_bytes(base, size, granule_bits));
+        st.counters["frames"] = static_cast<double>(frames);
+    }
+}
+
+// ---- 2. Speed ---------------------------------------------------------------
+
+template <class Adapter, class B>
+void boot(benchmark::State& st) {
+    const auto objects = capdl_boot_objects();
+    backend_box<B> box;
+    sizing s;
+    s.heap_bytes = std::size_t{4} << 20;
+    s.slots = std::size_t{1} << 15;
+    auto a = std::make_unique<Adapter>(box.get(), s);
+    check(st, a->add_untyped(0x40000000, 28, false).has_value(), "add_untyped");
+    std::vector<typename Adapter::handle> live;
+    live.reserve(objects.size());
+    for (auto _ : st) {
+        for (const request& r : objects) {
+            auto h = a->alloc(r);
+            if (!h) {
+                st.SkipWithError("boot allocation failed");
+                break;
+            }
+            live.push_back(*h);
+        }
+        st.PauseTiming();
+        while (!live.empty()) {
+            check(st, a->free(live.back()).has_value(), "free");
+            live.pop_back();
+        }
+        st.ResumeTiming();
+    }
+    st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * objects.size()));
+}
+
+template <class Adapter, class B>
+void guest_ram(benchmark::State& st) {
+    const std::uint64_t base = 0x40000000, size = 2 * GiB;
+    const std::uint64_t frames = size >> 12;
+    backend_box<B> box;
+    sizing s;
+    s.heap_bytes = static_cast<std::size_t>(frames * 2 * 128 + (1 << 20));
+    s.slots = static_cast<std::size_t>(frames * 3 + 64);
+    auto a = std::make_unique<Adapter>(box.get(), s);
+    check(st, a->add_untyped(base, 30, false).has_value(), "add_untyped");
+    check(st, a->add_untyped(base + GiB, 30, false).has_value(), "add_untyped");
+    std::vector<typename Adapter::handle> live;
+    live.reserve(frames);
+    const request frame{kernel::object_type::frame_4k, 0};
+    for (auto _ : st) {
+        for (std::uint64_t p = base; p < base + size; p += 4096) {
+            auto h = a->alloc_at(frame, p);
+            if (!h) {
+                st.SkipWithError("guest frame allocation failed");
+                break;
+            }
+            live.push_back(*h);
+        }
+        st.PauseTiming();
+        while (!live.empty()) {
+            check(st, a->free(live.back()).has_value(), "free");
+            live.pop_back();
+        }
+        st.ResumeTiming();
+    }
+    st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * frames));
+}
+
+template <class Adapter, class B>
+void churn(benchmark::State& st) {
+    const auto steps = churn_steps(20000);
+    backend_box<B> box;
+    sizing s;
+    s.heap_bytes = std::size_t{4} << 20;
+    s.slots = std::size_t{1} << 15;
+    auto a = std::make_unique<Adapter>(box.get(), s);
+    check(st, a->add_untyped(0x40000000, 28, false).has_value(), "add_untyped");
+    std::vector<typename Adapter::handle> live;
+    live.reserve(steps.size());
+    std::int64_t failed = 0;
+    for (auto _ : st) {
+        for (const churn_step& c : steps) {
+            if (c.allocate) {
+                auto h = a->alloc(c.what);
+                if (h) live.push_back(*h);
+                else ++failed; // watermark: memory returns only when an untyped empties
+            } else if (!live.empty()) {
+                const std::size_t i = c.victim % live.size();
+                if (!a->free(live[i])) {
+                    st.SkipWithError("free failed");
+                    break;
+                }
+                live[i] = live.back();
+                live.pop_back();
+            }
+        }
+        st.PauseTiming();
+        while (!live.empty()) {
+            check(st, a->free(live.back()).has_value(), "free");
+            live.pop_back();
+        }
+        st.ResumeTiming();
+    }
+    st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * steps.size()));
+    st.counters["failed_allocations_per_pass"] =
+        static_cast<double>(failed) / static_cast<double>(st.iterations() ? st.iterations() : 1);
+}
+
+template <class Adapter, class B>
+void device_frames(benchmark::State& st) {
+    const kernel::paddr_t base = 0x10000000;
+    const auto addrs = device_frame_addresses(base, 4096);
+    backend_box<B> box;
+    sizing s;
+    s.heap_bytes = std::size_t{4} << 20;
+    s.slots = std::size_t{1} << 15;
+    auto a = std::make_unique<Adapter>(box.get(), s);
+    check(st, a->add_untyped(base, 24, true).has_value(), "add_untyped");
+    std::vector<typename Adapter::handle> live;
+    live.reserve(addrs.size());
+    const request frame{kernel::object_type::frame_4k, 0};
+    for (auto _ : st) {
+        for (kernel::paddr_t p : addrs) {
+            auto h = a->alloc_at(frame, p);
+            if (!h) {
+                st.SkipWithError("device frame allocation failed");
+                break;
+            }
+            live.push_back(*h);
+        }
+        st.PauseTiming();
+        while (!live.empty()) {
+            check(st, a->free(live.back()).has_value(), "free");
+            live.pop_back();
+        }
+        st.ResumeTiming();
+    }
+    st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * addrs.size()));
+}
+
+// ---- 3. Scaling -------------------------------------------------------------
+
+/// 1024 frames (9 in 10 of 4 KiB, 1 in 10 of 2 MiB, seeded) allocated, then
+/// freed in a seeded order, from one untyped of 2^bits: the per-operation
+/// cost as the memory managed grows. Device memory, because 1 TiB of RAM is
+/// beyond every modelled kernel window; frames are what device memory holds.
+template <class Adapter>
+void scaling(benchmark::State& st) {
+    const unsigned bits = static_cast<unsigned>(st.range(0));
+    std::mt19937 rng(11);
+    std::vector<request> reqs(1024);
+    for (auto& r : reqs) r = request{rng() % 10 == 0 ? kernel::object_type::frame_2m : kernel::object_type::frame_4k, 0};
+    std::vector<std::size_t> order(reqs.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::shuffle(order.begin(), order.end(), rng);
+    backend::null_backend nb;
+    sizing s;
+    s.heap_bytes = std::size_t{4} << 20;
+    s.slots = std::size_t{1} << 15;
+    auto a = std::make_unique<Adapter>(nb, s);
+    check(st, a->add_untyped(std::uint64_t{1} << bits, bits, true).has_value(), "add_untyped");
+    std::vector<typename Adapter::handle> live(reqs.size());
+    for (auto _ : st) {
+        for (std::size_t i = 0; i < reqs.size(); ++i) {
+            auto h = a->alloc_device(reqs[i]);
+            if (!h) {
+                st.SkipWithError("scaling allocation failed");
+                break;
+            }
+            live[i] = *h;
+        }
+        for (std::size_t i : order)
+            if (!a->free(live[i])) {
+                st.SkipWithError("scaling free failed");
+                break;
+            }
+    }
+    st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * reqs.size() * 2));
+}
+
+// ---- registration -----------------------------------------------------------
+
+/// One footprint case; Adapter may differ per granule (retype sized for the case).
+template <class Adapter>
+void register_footprint(unsigned g) {
+    const std::string gran = g == 12 ? "4KiB" : g == 21 ? "2MiB" : "1GiB";
+    benchmark::RegisterBenchmark(("GuestRam2GiB/" + std::string(Adapter::name) + "/" + gran).c_str(),
+                                 [g](benchmark::State& st) { guest_ram_footprint<Adapter>(st, g); })
+        ->Iterations(1)
+        ->Unit(benchmark::kMillisecond);
+}
+
+template <class Adapter, class B>
+void register_speed() {
+    const std::string tail = std::string(Adapter::name) + "/" + backend_name<B>();
+    benchmark::RegisterBenchmark(("Boot/" + tail).c_str(), boot<Adapter, B>)->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("GuestRam/" + tail).c_str(), guest_ram<Adapter, B>)
+        ->Iterations(2)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("Churn/" + tail).c_str(), churn<Adapter, B>)->Unit(benchmark::kMicrosecond);
+    benchmark::RegisterBenchmark(("DeviceFrames/" + tail).c_str(), device_frames<Adapter, B>)
+        ->Unit(benchmark::kMicrosecond);
+}
+
+template <class Adapter>
+void register_scaling() {
+    benchmark::RegisterBenchmark(("Scaling/" + std::string(Adapter::name)).c_str(), scaling<Adapter>)
+        ->DenseRange(30, 40, 2)
+        ->Unit(benchmark::kMicrosecond);
+}
+
+template <template <class> class A>
+void register_all(bool with_model) {
+    for (unsigned g : {12u, 21u, 30u}) register_footprint<A<backend::null_backend>>(g);
+    register_speed<A<backend::null_backend>, backend::null_backend>();
+    if (with_model) register_speed<A<big_model>, big_model>();
+    register_scaling<A<backend::null_backend>>();
+}
+
+} // namespace
+} // namespace retype::bench
+
+int main(int argc, char** argv) {
+    using namespace retype::bench;
+    register_all<split_adapter>(true);
+    register_all<map_adapter>(false); // decides addresses only: see map_allocator.hpp
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
