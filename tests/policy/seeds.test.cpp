@@ -57,3 +57,105 @@ void gap_scenario(bool expect_fourth) {
 TEST(SeedGap002, WatermarkFailsTheFourthObject) { gap_scenario<watermark>(false); }
 TEST(SeedGap002, BuddySucceeds) { gap_scenario<buddy>(true); }
 TEST(SeedGap002, BinarySearchSucceeds) { gap_scenario<binary_search>(true); }
+
+// Seed 003 on x86_64: the bootinfo device untyped 0x8000000000/46 has pptr 0
+// (PPTR_BASE_OFFSET = 2^64 - 2^39 wraps it). A 4 KiB device frame is asked for
+// at 0xe0000000000.
+namespace {
+using model3_t = backend::model<160, 256>;
+template <class Split, class Align>
+using alloc3_t = allocator<model3_t, target<x86>, split<Split>, Align, max_untypeds<128>, max_slots<200>,
+                           free_list<intrusive>>;
+constexpr kernel::paddr_t dev_base = 0x8000000000ULL;
+constexpr kernel::paddr_t dev_target = 0xe0000000000ULL;
+
+template <class Split, class Align>
+result<allocation> high_device_frame(model3_t& m, std::unique_ptr<alloc3_t<Split, Align>>& a) {
+    a = std::make_unique<alloc3_t<Split, Align>>(m);
+    EXPECT_TRUE(a->add_slots(16, 200));
+    EXPECT_TRUE(a->add_untyped(1, dev_base, 46, true));
+    return a->allocate_at(object_type::frame_4k, 0, dev_target, memory::device);
+}
+} // namespace
+
+TEST(SeedHighDevice003, PhysicalAlignmentMispredictsAndSaysSo) {
+    // The initialiser's padding by physical alignment: 2^39 at 0x8000000000 (the
+    // kernel agrees: offset 0), then 2^40 believed at 0x10000000000. The kernel
+    // aligns the offset 2^39 up to 2^40, i.e. paddr 0x8000000000 + 2^40 = 0x18000000000.
+    auto m = std::make_unique<model3_t>(x86);
+    std::unique_ptr<alloc3_t<watermark, align_on::paddr>> a;
+    auto r = high_device_frame<watermark, align_on::paddr>(*m, a);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, error_code::mispredicted);
+    EXPECT_EQ(r.error().value, 0x10000000000ULL);
+    EXPECT_EQ(r.error().limit, 0x18000000000ULL);
+    // Undone: no allocation, no slot in use, the model holds only the untyped.
+    EXPECT_EQ(a->stats().allocations, 0u);
+    EXPECT_EQ(a->stats().slots, 0u);
+    EXPECT_EQ(m->machine().free_nodes(), m->machine().capacity() - 1);
+    // The allocator's watermark followed the kernel's (the children are gone, so the
+    // next retype resets): the untyped is entirely free again.
+    EXPECT_EQ(a->free_bytes(memory::device), std::uint64_t{1} << 46);
+}
+
+template <class Split, class Align>
+void lands_exactly() {
+    auto m = std::make_unique<model3_t>(x86);
+    std::unique_ptr<alloc3_t<Split, Align>> a;
+    auto r = high_device_frame<Split, Align>(*m, a);
+    ASSERT_TRUE(r) << name(r.error().code);
+    EXPECT_EQ(r->paddr, dev_target);
+    EXPECT_EQ(m->paddr(r->slot), dev_target);
+    EXPECT_TRUE(r->device);
+}
+
+TEST(SeedHighDevice003, KernelVirtualAlignmentLandsExactly) { lands_exactly<watermark, align_on::pptr>(); }
+TEST(SeedHighDevice003, BinarySearchLandsExactlyWithPptr) { lands_exactly<binary_search, align_on::pptr>(); }
+// Halving never aligns anything itself, so it is right even with align_on::paddr.
+TEST(SeedHighDevice003, BinarySearchLandsExactlyWithPaddr) { lands_exactly<binary_search, align_on::paddr>(); }
+TEST(SeedHighDevice003, BuddyLandsExactly) { lands_exactly<buddy, align_on::pptr>(); }
+
+// Seed 001: a 2 GiB guest RAM on aarch64 with hypervisor (qemu-arm-virt, 4 GiB).
+// Untypeds 0x40000000/30 and 0x80000000/31; the range comes from the 2 GiB one.
+namespace {
+constexpr kernel::config hyp{.target = arch::aarch64_hyp};
+constexpr std::uint64_t guest = std::uint64_t{1} << 31;
+constexpr std::size_t guest_slots = (std::size_t{1} << 19) + 64;
+using model1_t = backend::model<2200, guest_slots + 16>;
+
+template <unsigned G, class Split>
+void guest_ram() {
+    using A = allocator<model1_t, target<hyp>, split<Split>, granule<G>, max_untypeds<16>, max_slots<guest_slots>>;
+    auto m = std::make_unique<model1_t>(hyp);
+    auto a = std::make_unique<A>(*m);
+    ASSERT_TRUE(a->add_slots(16, guest_slots));
+    ASSERT_TRUE(a->add_untyped(1, 0x40000000, 30, false));
+    ASSERT_TRUE(a->add_untyped(2, 0x80000000, 31, false));
+    const std::uint64_t before = a->free_bytes();
+    auto r = a->allocate_range(guest);
+    ASSERT_TRUE(r) << name(r.error().code);
+    // 2^31 / 2^G frames, in batches of the fan-out limit (256).
+    const std::uint64_t frames = guest >> G;
+    EXPECT_EQ(r->count, frames);
+    EXPECT_EQ(r->retypes, (frames + 255) / 256);
+    EXPECT_EQ(r->paddr, 0x80000000u);
+    EXPECT_EQ(r->object_bits, G);
+    EXPECT_EQ(m->paddr(r->slot), 0x80000000u);
+    EXPECT_EQ(m->paddr(r->slot + frames - 1), 0x80000000u + guest - (std::uint64_t{1} << G));
+    // O(1) metadata: one record, no descriptor beyond the two untypeds.
+    EXPECT_EQ(a->stats().allocations, 1u);
+    EXPECT_EQ(a->stats().untypeds, 2u);
+    EXPECT_EQ(a->free_bytes(), before - guest);
+    ASSERT_TRUE(a->free(r->id));
+    EXPECT_EQ(a->free_bytes(), before);
+    EXPECT_FALSE(m->occupied(r->slot));
+    EXPECT_EQ(a->stats().slots, 0u);
+}
+} // namespace
+
+TEST(SeedGuestRam001, Granule4KBuddy) { guest_ram<12, buddy>(); }
+TEST(SeedGuestRam001, Granule2MBuddy) { guest_ram<21, buddy>(); }
+TEST(SeedGuestRam001, Granule1GBuddy) { guest_ram<30, buddy>(); }
+TEST(SeedGuestRam001, Granule4KWatermark) { guest_ram<12, watermark>(); }
+TEST(SeedGuestRam001, Granule2MWatermark) { guest_ram<21, watermark>(); }
+TEST(SeedGuestRam001, Granule1GBinarySearch) { guest_ram<30, binary_search>(); }
