@@ -1,6 +1,7 @@
 // The recorder: what it writes (traces derived by hand from the replay format
 // and the slot naming rule), and that a refused call changes nothing.
 #include <retype/backend/recorder.hpp>
+#include <retype/trace/replay.hpp>
 
 #include <gtest/gtest.h>
 
@@ -70,6 +71,29 @@ static_assert(batch.out.view() == "arch x86_64\n"
                                   "delete s1.0\n"
                                   "delete s1.1\n");
 
+// The trace replays without a trace error (every name resolves, no name is
+// reused while alive). Expected answers by hand, x86_64, untyped 0x2000 at 0x400000:
+//  4: two 0x1000 halves at offsets 0 and 0x1000, watermark 0x2000;
+//  5: four 16-byte endpoints in s1.1 (paddr 0x401000), watermark 0x40;
+//  6: s1.1 keeps children, watermark stays 0x40;
+//  7: a 2^11 TCB at the start of s1.0, watermark 0x800;
+//  8: revoke: s1.1 has no children, watermark 0;
+//  9: a 2^5 notification at the start of s1.1 again, watermark 0x20;
+// 10, 11: each parent is left without children: 0;
+// 12: s0 still has s1.1: 0x2000; 13: s0 without children: 0.
+constexpr auto batch_replay = trace::replay_text<32, 32, 1024>(batch.out.view());
+static_assert(!batch_replay.error.failed());
+static_assert(batch_replay.out.view() == "4: ok offset=0x0 paddr=0x400000 watermark=0x2000\n"
+                                         "5: ok offset=0x0 paddr=0x401000 watermark=0x40\n"
+                                         "6: ok watermark=0x40\n"
+                                         "7: ok offset=0x0 paddr=0x400000 watermark=0x800\n"
+                                         "8: ok watermark=0x0\n"
+                                         "9: ok offset=0x0 paddr=0x401000 watermark=0x20\n"
+                                         "10: ok watermark=0x0\n"
+                                         "11: ok watermark=0x0\n"
+                                         "12: ok watermark=0x2000\n"
+                                         "13: ok watermark=0x0\n");
+
 // ---- seed 002, recorded without an inner backend ---------------------------
 constexpr auto seed_002_run() {
     buffer_sink<512> out;
@@ -91,6 +115,15 @@ static_assert(seed_002_run().view() == "arch x86_64\n"
                                        "retype s20 frame_4k as s23\n"
                                        "retype s20 cnode size_bits=5 as s24\n");
 
+// Replayed: CNodes 0x400 at 0, 0x800 at 0x800 (the gap 0x400..0x800), the frame
+// at 0x1000; the last CNode finds 0x2000 - 0x2000 = 0 bytes free.
+constexpr auto seed_002 = seed_002_run();
+static_assert(trace::replay_text<16, 16, 512>(seed_002.view()).out.view() ==
+              "4: ok offset=0x0 paddr=0x400000 watermark=0x400\n"
+              "5: ok offset=0x800 paddr=0x400800 watermark=0x1000\n"
+              "6: ok offset=0x1000 paddr=0x401000 watermark=0x2000\n"
+              "7: error=seL4_NotEnoughMemory memory_left=0x0\n");
+
 // ---- header -----------------------------------------------------------------
 template <std::size_t N = 512>
 constexpr buffer_sink<N> header_of(const config& cfg) {
@@ -108,6 +141,26 @@ static_assert(header_of(config{.target = arch::x86_64, .tcb_bits = 12, .huge_pag
                   .view() == "arch x86_64\nconfig tcb_bits=12 fan_out_limit=512 mcs=off huge_page=off vtx=on "
                              "device_top=0x10000000000\n"
                              "untyped s0 paddr=0x80000000 size_bits=12 device\n");
+// The replay parser accepts both headers and ends up with the same configuration.
+constexpr bool header_round_trips(const config& cfg) {
+    const auto out = header_of(cfg);
+    const std::string_view text = out.view();
+    trace::parser p(text);
+    if (p.read_prologue().failed()) return false;
+    const config& c = p.cfg();
+    return c.target == cfg.target && kernel::fixed_object_bits(c, object_type::tcb) ==
+                                         kernel::fixed_object_bits(cfg, object_type::tcb) &&
+           c.fan_out_limit == cfg.fan_out_limit && c.mcs == cfg.mcs && c.huge_page == cfg.huge_page &&
+           c.vtx == cfg.vtx && c.hyp == cfg.hyp && c.device_top == cfg.device_top;
+}
+static_assert(header_round_trips(config{.target = arch::aarch32, .mcs = true, .hyp = true}));
+static_assert(header_round_trips(config{.target = arch::x86_64, .tcb_bits = 12, .huge_page = false, .vtx = true,
+                                        .fan_out_limit = 512, .device_top = 0x10000000000}));
+static_assert(header_round_trips(config{.target = arch::riscv64, .mcs = true}));
+// hyp on aarch64 means nothing (aarch64_hyp is the target): not written, so the parser accepts the header.
+constexpr auto aarch64_with_hyp = header_of(config{.target = arch::aarch64, .hyp = true});
+static_assert(aarch64_with_hyp.view().find("hyp") == std::string_view::npos);
+static_assert(!trace::replay_text<4, 4, 64>(aarch64_with_hyp.view()).error.failed());
 static_assert(header_of(config{.target = arch::aarch64_hyp}).view().starts_with(
     "arch aarch64-hyp\nconfig tcb_bits=11 fan_out_limit=256 mcs=off\n"));
 
@@ -191,6 +244,8 @@ TEST_F(recorder_test, refusals_change_nothing) {
     expect_refused(rec.cnode_delete(64), make_error(error_code::out_of_window, 64, 64));
     expect_refused(rec.cnode_delete(6), make_error(error_code::has_children, 1));
     expect_refused(rec.cnode_revoke(5), make_error(error_code::not_an_untyped, 5));
+    // The replay keeps declared untypeds for good (delete refuses them), so the recorder does too.
+    expect_refused(rec.cnode_delete(0), make_error(error_code::unsupported, 0));
     expect_refused(rec.cnode_revoke(9), make_error(error_code::unknown_object, 9));
     expect_refused(rec.declare_untyped(5, 0x800000, 12, false), error{.code = error_code::delete_first, .value = 5});
     expect_refused(rec.declare_untyped(70, 0x800000, 12, false), make_error(error_code::out_of_window, 70, 64));

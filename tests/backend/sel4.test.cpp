@@ -3,6 +3,7 @@
 // libsel4 policy itself (libsel4_syscalls, sel4_backend) is compiled and run here.
 #include <retype/backend/recorder.hpp>
 #include <retype/backend/sel4.hpp>
+#include <retype/trace/replay.hpp>
 
 #include <gtest/gtest.h>
 
@@ -269,6 +270,15 @@ TEST_F(sel4_double_test, recorder_decorating_the_sel4_backend_writes_the_seed_00
                                            "retype s4 frame_4k as s12\n"
                                            "retype s4 cnode size_bits=5 as s13\n"
                                            "revoke s4\n"});
+    // Replayed on the model, the trace gives the answers the double gave (by hand:
+    // offsets 0, 0x800, 0x1000; the frame at 0x401000; 0 bytes left; revoke to 0).
+    const auto replayed = trace::replay_text<16, 16, 512>(out.view());
+    ASSERT_FALSE(replayed.error.failed());
+    EXPECT_EQ(replayed.out.view(), std::string_view{"4: ok offset=0x0 paddr=0x400000 watermark=0x400\n"
+                                                    "5: ok offset=0x800 paddr=0x400800 watermark=0x1000\n"
+                                                    "6: ok offset=0x1000 paddr=0x401000 watermark=0x2000\n"
+                                                    "7: error=seL4_NotEnoughMemory memory_left=0x0\n"
+                                                    "8: ok watermark=0x0\n"});
 }
 
 } // namespace

@@ -136,12 +136,15 @@ constexpr void write_header(text_buffer<N>& t, const kernel::config& cfg) noexce
     t << " fan_out_limit=";
     t.dec(cfg.fan_out_limit);
     t << " mcs=" << on_off(cfg.mcs);
-    if (cfg.huge_page != def.huge_page) t << " huge_page=" << on_off(cfg.huge_page);
-    if (cfg.vtx != def.vtx) t << " vtx=" << on_off(cfg.vtx);
-    if (cfg.hyp != def.hyp) t << " hyp=" << on_off(cfg.hyp);
+    // The replay parser rejects keys the architecture does not read.
+    const bool x86 = cfg.target == kernel::arch::x86_64;
+    const bool a32 = cfg.target == kernel::arch::aarch32;
+    if (x86 && cfg.huge_page != def.huge_page) t << " huge_page=" << on_off(cfg.huge_page);
+    if (x86 && cfg.vtx != def.vtx) t << " vtx=" << on_off(cfg.vtx);
+    if (a32 && cfg.hyp != def.hyp) t << " hyp=" << on_off(cfg.hyp);
     if (cfg.device_top != def.device_top) (t << " device_top=").hex(cfg.device_top);
-    if (cfg.phys_base != def.phys_base) (t << " phys_base=").hex(cfg.phys_base);
-    if (cfg.user_top != def.user_top) (t << " user_top=").hex(cfg.user_top);
+    if (a32 && cfg.phys_base != def.phys_base) (t << " phys_base=").hex(cfg.phys_base);
+    if (a32 && cfg.user_top != def.user_top) (t << " user_top=").hex(cfg.user_top);
     t << "\n";
 }
 
@@ -279,12 +282,14 @@ public:
 
     /// Corresponds to `seL4_CNode_Delete` on slot s. Emits `delete <name>`.
     /// Errors: out_of_window, unknown_object (slot empty: the trace could not
-    /// name it), has_children (the format deletes only childless objects),
+    /// name it), unsupported (a declared untyped: the replay keeps boot untypeds
+    /// for good), has_children (the format deletes only childless objects),
     /// capacity_exhausted, or the inner backend's error (not recorded).
     constexpr result<void> cnode_delete(slot_t s) noexcept {
         if (s >= Slots) return failure(make_error(error_code::out_of_window, s, Slots));
         const slot_entry e = slots_[s];
         if (!e.occupied) return failure(make_error(error_code::unknown_object, s));
+        if (e.parent == no_parent) return failure(make_error(error_code::unsupported, s));
         if (e.children != 0) return failure(make_error(error_code::has_children, e.children));
         line_t t;
         begin_line(t);
