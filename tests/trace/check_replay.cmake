@@ -1,0 +1,28 @@
+# Runs `retype replay` on one trace and checks exit status, stdout and stderr.
+#   -DRETYPE=<binary> -DTRACE=<file> -DEXPECTED_RC=<0|2>
+#   [-DEXPECTED_OUT=<file with the exact stdout>] (default: stdout must be empty)
+#   [-DEXPECTED_ERR=<exact stderr line, without newline>] (default: stderr must be empty)
+#   [-DSTDIN=ON] feed the trace on standard input as `retype replay -`
+if(STDIN)
+    execute_process(COMMAND ${RETYPE} replay - INPUT_FILE ${TRACE}
+                    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+else()
+    execute_process(COMMAND ${RETYPE} replay ${TRACE} RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err)
+endif()
+if(NOT rc STREQUAL EXPECTED_RC)
+    message(FATAL_ERROR "exit status ${rc}, expected ${EXPECTED_RC}\nstdout:\n${out}\nstderr:\n${err}")
+endif()
+set(want_out "")
+if(DEFINED EXPECTED_OUT)
+    file(READ ${EXPECTED_OUT} want_out)
+endif()
+if(NOT out STREQUAL want_out)
+    message(FATAL_ERROR "stdout differs\n--- got:\n${out}--- expected:\n${want_out}")
+endif()
+set(want_err "")
+if(DEFINED EXPECTED_ERR)
+    set(want_err "${EXPECTED_ERR}\n")
+endif()
+if(NOT err STREQUAL want_err)
+    message(FATAL_ERROR "stderr differs\n--- got:\n${err}--- expected:\n${want_err}")
+endif()
