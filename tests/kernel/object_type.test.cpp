@@ -48,6 +48,10 @@ TEST(ObjectType, SizesPerArchitecture) {
     EXPECT_EQ(object_bits(on(arch::aarch32), object_type::vspace, 0), 14u);
     EXPECT_EQ(object_bits(config{.target = arch::x86_64, .vtx = true}, object_type::vcpu, 0), 14u);
     EXPECT_EQ(object_bits(on(arch::aarch64_hyp), object_type::vcpu, 0), 12u);
+    // Hyp with a 40-bit PA (the default 2^40 device top) has an 8 KiB VSpace; 44-bit PA and EL1 have 4 KiB.
+    EXPECT_EQ(object_bits(on(arch::aarch64_hyp), object_type::vspace, 0), 13u);
+    EXPECT_EQ(object_bits(config{.target = arch::aarch64_hyp, .device_top = 1ULL << 44}, object_type::vspace, 0), 12u);
+    EXPECT_EQ(object_bits(on(arch::aarch64), object_type::vspace, 0), 12u);
     // size_bits far beyond the word stays exact, so the range check can see it.
     EXPECT_EQ(object_bits(on(arch::x86_64), object_type::cnode, 255), 260u);
 }

@@ -150,7 +150,11 @@ inline constexpr object_type all_object_types[] = {
     case object_type::page_directory: return a32 ? 14 : 12;
     case object_type::pdpt:
     case object_type::pml4: return 12;
-    case object_type::vspace: return a32 ? 14 : 12;
+    case object_type::vspace:
+        // aarch64 hyp with a 40-bit PA (Cortex-A35/A53/A55/A76, whose device top is 2^40) concatenates two
+        // root tables for a 3-level stage-2 walk: seL4_VSpaceBits = 13 (sel4_arch/constants.h, arm/config.cmake).
+        if (a == arch::aarch64_hyp && traits(cfg).device_top == (std::uint64_t{1} << 40)) return 13;
+        return a32 ? 14 : 12;
     case object_type::vcpu: return a == arch::x86_64 ? 14 : 12;
     default: return 0;
     }
