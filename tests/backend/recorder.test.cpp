@@ -1,11 +1,16 @@
 // The recorder: what it writes (traces derived by hand from the replay format
 // and the slot naming rule), and that a refused call changes nothing.
+#include <retype/backend/model.hpp>
 #include <retype/backend/recorder.hpp>
 #include <retype/trace/replay.hpp>
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdio>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -400,6 +405,148 @@ TEST(recorder, file_sink_writes_the_trace_to_a_stream) {
     std::fclose(f);
     EXPECT_EQ(text, std::string(x86_header) + "untyped s2 paddr=0x400000 size_bits=13\n"
                                               "retype s2 cnode size_bits=5 as s3\n");
+}
+
+} // namespace
+
+// ---- differential: decorating the model backend, replayed -------------------
+// A seeded random mix of retypes (all counts, including ones the kernel
+// rejects), deletes and revokes goes through recorder<model>. The trace must
+// replay without a trace error (every name resolves, names of batches survive
+// deletes, revokes and slot reuse), and each recorded statement must replay to
+// the model's answer: the same paddr for a retype, the same seL4 error name
+// for a failed one, ok for delete and revoke.
+namespace {
+
+struct expectation {
+    bool ok = true;
+    bool retype = false;
+    kernel::paddr_t paddr = 0;
+    error_code code{};
+};
+
+std::map<std::size_t, std::string> replay_lines(std::string_view out) {
+    std::map<std::size_t, std::string> lines;
+    while (!out.empty()) {
+        const std::size_t nl = out.find('\n');
+        const std::string_view line = out.substr(0, nl);
+        const std::size_t colon = line.find(": ");
+        lines[std::stoul(std::string(line.substr(0, colon)))] = std::string(line.substr(colon + 2));
+        out.remove_prefix(nl == std::string_view::npos ? out.size() : nl + 1);
+    }
+    return lines;
+}
+
+std::string hex(std::uint64_t v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "0x%llx", static_cast<unsigned long long>(v));
+    return buf;
+}
+
+TEST(recorder, decorating_the_model_replays_to_the_models_answers) {
+    constexpr std::size_t slots = 128;
+    constexpr object_type types[] = {object_type::endpoint, object_type::notification, object_type::tcb,
+                                     object_type::cnode,    object_type::frame_4k,     object_type::untyped,
+                                     object_type::page_table};
+    std::size_t failed_retypes = 0, revokes = 0, batch_names = 0, statements = 0;
+    for (std::uint64_t seed = 1; seed <= 12; ++seed) {
+        SCOPED_TRACE("seed " + std::to_string(seed));
+        std::uint64_t state = seed * 0x9e3779b97f4a7c15ULL;
+        const auto rnd = [&](std::uint64_t n) {
+            state = state * 6364136223846793005ULL + 1442695040888963407ULL;
+            return (state >> 33) % n;
+        };
+        auto out = std::make_unique<buffer_sink<1 << 16>>();
+        auto inner = std::make_unique<model<512, slots>>(x86);
+        using rec_model = recorder<buffer_sink<1 << 16>, model<512, slots>, slots>;
+        auto rec = std::make_unique<rec_model>(x86, *out, *inner);
+        ASSERT_TRUE(rec->declare_untyped(0, 0x400000, 16, false));
+        ASSERT_TRUE(rec->declare_untyped(1, 0x800000, 14, false));
+        std::map<std::size_t, expectation> expected;
+        const auto lines_written = [&] {
+            const std::string_view v = out->view();
+            return static_cast<std::size_t>(std::count(v.begin(), v.end(), '\n'));
+        };
+        const auto pick = [&](auto&& pred) -> std::optional<slot_t> {
+            const slot_t start = rnd(slots);
+            for (slot_t i = 0; i < slots; ++i)
+                if (pred((start + i) % slots)) return (start + i) % slots;
+            return std::nullopt;
+        };
+        for (int op = 0; op < 400; ++op) {
+            const auto& t = rec->slots();
+            const std::size_t before = lines_written();
+            const std::uint64_t what = rnd(100);
+            if (what < 60) {
+                const auto ut = pick([&](slot_t s) { return t[s].occupied && t[s].untyped; });
+                if (!ut) continue;
+                const object_type type = types[rnd(std::size(types))];
+                const std::uint64_t bits = type == object_type::untyped ? 4 + rnd(10)
+                                           : type == object_type::cnode ? 1 + rnd(4)
+                                                                        : 0;
+                const std::uint64_t r = rnd(50);
+                const std::uint64_t count = r == 0 ? 0 : r == 1 ? 300 : 1 + rnd(4);
+                const auto dest = pick([&](slot_t s) {
+                    const std::uint64_t k = count >= 1 && count <= 256 ? count : 1;
+                    if (s + k > slots) return false;
+                    for (slot_t d = s; d < s + k; ++d)
+                        if (t[d].occupied) return false;
+                    return true;
+                });
+                if (!dest) continue;
+                auto res = rec->untyped_retype({.untyped = *ut, .type = type, .size_bits = bits, .dest = *dest,
+                                                .count = count});
+                if (lines_written() == before) {
+                    EXPECT_FALSE(res); // only refused or unrecordable calls leave no line
+                    continue;
+                }
+                expected[lines_written()] = res ? expectation{true, true, res->paddr, {}}
+                                                : expectation{false, true, 0, res.error().code};
+            } else if (what < 85) {
+                const auto s = pick([&](slot_t x) { return t[x].occupied && t[x].parent != rec_model::no_parent &&
+                                                           t[x].children == 0; });
+                if (!s) continue;
+                ASSERT_TRUE(rec->cnode_delete(*s));
+                expected[lines_written()] = expectation{};
+            } else {
+                const auto s = pick([&](slot_t x) { return t[x].occupied && t[x].untyped; });
+                if (!s) continue;
+                ASSERT_TRUE(rec->cnode_revoke(*s));
+                expected[lines_written()] = expectation{};
+            }
+            ASSERT_EQ(lines_written(), before + (before == 0 ? 3 : 1));
+        }
+        EXPECT_EQ(rec->lost_lines(), 0u);
+        statements += expected.size();
+        for (const auto& [line, e] : expected) failed_retypes += e.ok ? 0 : 1;
+        const std::string_view v = out->view();
+        for (std::size_t p = v.find("revoke "); p != std::string_view::npos; p = v.find("revoke ", p + 1)) ++revokes;
+        for (std::size_t p = v.find(".", v.find("untyped s1 ")); p != std::string_view::npos; p = v.find(".", p + 1))
+            ++batch_names;
+        const auto replayed = std::make_unique<trace::replay_report<1 << 15>>(
+            trace::replay_text<1024, 1024, 1 << 15>(out->view()));
+        ASSERT_FALSE(replayed->error.failed()) << "trace error at line " << replayed->error.line;
+        const auto lines = replay_lines(replayed->out.view());
+        ASSERT_EQ(lines.size(), expected.size());
+        for (const auto& [line, e] : expected) {
+            SCOPED_TRACE("line " + std::to_string(line));
+            const auto it = lines.find(line);
+            ASSERT_NE(it, lines.end());
+            if (!e.ok) {
+                EXPECT_EQ(it->second.rfind("error=" + std::string(name(e.code)), 0), 0u) << it->second;
+            } else if (e.retype) {
+                EXPECT_EQ(it->second.rfind("ok offset=", 0), 0u) << it->second;
+                EXPECT_NE(it->second.find("paddr=" + hex(e.paddr) + " "), std::string::npos) << it->second;
+            } else {
+                EXPECT_EQ(it->second.rfind("ok watermark=", 0), 0u) << it->second;
+            }
+        }
+    }
+    // The mix reached what it is meant to cover.
+    EXPECT_GT(statements, 2000u);
+    EXPECT_GT(failed_retypes, 50u);
+    EXPECT_GT(revokes, 50u);
+    EXPECT_GT(batch_names, 200u);
 }
 
 } // namespace
