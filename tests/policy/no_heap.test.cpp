@@ -1,0 +1,104 @@
+// The allocator never allocates: global operator new/delete are replaced for this
+// executable and every call is counted; the allocator's operations must not move
+// the counter. Also pins sizeof of composed allocators (see docs/allocators.md).
+#include <retype/allocator.hpp>
+#include <retype/backend/model.hpp>
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <memory>
+#include <new>
+
+namespace {
+std::size_t g_news = 0;
+}
+
+void* operator new(std::size_t n) {
+    ++g_news;
+    if (void* p = std::malloc(n ? n : 1)) return p;
+    std::abort();
+}
+void* operator new[](std::size_t n) { return operator new(n); }
+void operator delete(void* p) noexcept { std::free(p); }
+void operator delete[](void* p) noexcept { std::free(p); }
+void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
+
+using namespace retype;
+using kernel::object_type;
+
+namespace {
+constexpr kernel::config x86{.target = kernel::arch::x86_64};
+using model_t = backend::model<256, 512>;
+
+template <class Split, class FreeList>
+using alloc_t = allocator<model_t, target<x86>, split<Split>, FreeList, max_untypeds<96>, max_slots<448>>;
+
+// The allocator object: a pointer to the backend, then its tables. With
+// max_untypeds<64>, max_slots<4096> (max_allocations = 64), on a 64-bit host:
+//   backend pointer                          8
+//   64 untyped descriptors x 56 B         3584  (4 x 8 B addresses and counts, 4 x 4 B links, 4 x 1 B, padded)
+//   64 allocation records  x 72 B         4608
+//   two free-index stacks 2 x 64 x 4 B     512, their two sizes 16
+//   free lists: array  = 128 heads x 4 B + 64 x 8 B links         = 1024
+//               intrusive = 64 hooks x 16 B + 128 list headers x 16 B = 3072
+//   slot bitmap 4096 / 8                   512
+//   slot base, count, used                  24
+//   usage counters 7 x 8 B                  56
+// array: 10344 B; intrusive: 12392 B.
+template <class Split, class FreeList>
+using pinned_t = allocator<backend::null_backend, target<x86>, split<Split>, FreeList, max_untypeds<64>, max_slots<4096>>;
+static_assert(sizeof(pinned_t<buddy, free_list<array>>) == 10344);
+static_assert(sizeof(pinned_t<watermark, free_list<array>>) == 10344);
+static_assert(sizeof(pinned_t<buddy, free_list<intrusive>>) == 12392);
+static_assert(sizeof(pinned_t<binary_search, free_list<intrusive>>) == 12392);
+
+template <class A>
+void exercise(A& a) {
+    ASSERT_TRUE(a.add_slots(64, 448));
+    ASSERT_TRUE(a.add_untyped(1, 0x100000, 20, false));
+    ASSERT_TRUE(a.add_untyped(2, 0xfe000000, 24, true));
+    allocation_id ids[8]{};
+    for (int round = 0; round < 20; ++round) {
+        for (int i = 0; i < 8; ++i) {
+            auto r = i % 2 ? a.allocate(object_type::frame_4k, 0, 3) : a.allocate(object_type::tcb);
+            ASSERT_TRUE(r);
+            ids[i] = r->id;
+        }
+        auto d = a.allocate_at(object_type::frame_4k, 0, 0xfe000000 + 0x1000 * (round + 1), memory::device);
+        ASSERT_TRUE(d);
+        auto rg = a.allocate_range(0x8000);
+        ASSERT_TRUE(rg);
+        (void)a.allocate(object_type::untyped, 40); // fails: no memory
+        for (auto id : ids) ASSERT_TRUE(a.free(id));
+        ASSERT_TRUE(a.free(d->id));
+        ASSERT_TRUE(a.free(rg->id));
+        (void)a.free(ids[0]); // fails: freed twice
+        ASSERT_TRUE(a.reset(1));
+        (void)a.largest_block();
+        (void)a.free_bytes();
+        (void)a.stats();
+    }
+}
+
+template <class Split, class FreeList>
+void no_allocation() {
+    auto m = std::make_unique<model_t>(x86);
+    auto a = std::make_unique<alloc_t<Split, FreeList>>(*m);
+    const std::size_t before = g_news;
+    exercise(*a);
+    EXPECT_EQ(g_news, before) << "the allocator (or the model backend) called operator new";
+}
+} // namespace
+
+TEST(NoHeap, CounterSeesAllocations) {
+    const std::size_t before = g_news;
+    auto p = std::make_unique<int>(1);
+    EXPECT_EQ(g_news, before + 1); // the replacement is in effect
+}
+TEST(NoHeap, WatermarkArray) { no_allocation<watermark, free_list<array>>(); }
+TEST(NoHeap, WatermarkIntrusive) { no_allocation<watermark, free_list<intrusive>>(); }
+TEST(NoHeap, BuddyArray) { no_allocation<buddy, free_list<array>>(); }
+TEST(NoHeap, BuddyIntrusive) { no_allocation<buddy, free_list<intrusive>>(); }
+TEST(NoHeap, BinarySearchIntrusive) { no_allocation<binary_search, free_list<intrusive>>(); }
