@@ -98,7 +98,9 @@ constexpr result<guest_memory<MaxBanks>> allocate_one_chunk(Allocator& a, std::u
 /// All or nothing: on failure every block taken is freed in reverse order,
 /// which restores a state equal (operator==) to the one before, because the
 /// free lists depend only on the allocated set; each such free is of the
-/// block just allocated, so it cannot run out of nodes.
+/// block just allocated, so it cannot run out of nodes. (With in_band
+/// metadata, free memory's bytes may then hold stale links: free bytes are
+/// the metadata's scratch, never state anyone reads.)
 /// Error: illegal_operation before init; invalid_argument(1) for size 0;
 /// misaligned (value: size, limit: granule); range_error(1, MaxBanks) for
 /// max_banks; range_error(granule_bits, max_size_bits) for min_size_bits;
