@@ -1,0 +1,7 @@
+// Two values for one axis.
+// EXPECT-ERROR: retype: conflicting allocator options
+#include <retype/allocator.hpp>
+using namespace retype;
+constexpr kernel::config x86{.target = kernel::arch::x86_64};
+using A = allocator<backend::null_backend, target<x86>, align_on::pptr, align_on::paddr>;
+static_assert(sizeof(A) > 0);

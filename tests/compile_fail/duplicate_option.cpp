@@ -1,0 +1,7 @@
+// Two identical options in one pack.
+// EXPECT-ERROR: retype: duplicate allocator option
+#include <retype/allocator.hpp>
+using namespace retype;
+constexpr kernel::config x86{.target = kernel::arch::x86_64};
+using A = allocator<backend::null_backend, target<x86>, split<buddy>, split<buddy>>;
+static_assert(sizeof(A) > 0);
