@@ -65,6 +65,9 @@ TEST(Format, OutcomeLines) {
 TEST(Format, TraceErrorMessages) {
     EXPECT_EQ(message(trace_error{.what = problem::unknown_name, .line = 5, .token = "t.1"}),
               "line 5: unknown name 't.1'\n");
+    // Control bytes from the trace do not reach stderr raw.
+    EXPECT_EQ(message(trace_error{.what = problem::unknown_statement, .line = 4, .token = std::string_view("\0ab\x7f", 4)}),
+              "line 4: unknown statement '\\x00ab\\x7f'\n");
     EXPECT_EQ(message(trace_error{.what = problem::duplicate_name, .line = 6, .token = "x", .value = 3, .indexed = true}),
               "line 6: name 'x.3' is already in use\n");
     EXPECT_EQ(message(trace_error{.what = problem::missing_field, .line = 2, .token = "untyped", .field = "paddr=<number>"}),

@@ -31,8 +31,8 @@ bool read_all(std::FILE* f, std::string& out) {
 }
 
 int report(const retype::trace::trace_error& e) {
-    // A line is at most max_line_length characters, so a message fits.
-    static retype::trace::text_buffer<retype::trace::max_line_length + 512> msg;
+    // A line is at most max_line_length characters (4 each once escaped), so a message fits.
+    static retype::trace::text_buffer<4 * retype::trace::max_line_length + 512> msg;
     msg.clear();
     retype::trace::describe(e, msg);
     std::fwrite(msg.data.data(), 1, msg.size, stderr);

@@ -54,10 +54,26 @@ constexpr void format_outcome(const outcome& o, text_buffer<N>& b) noexcept {
 }
 
 namespace detail {
+/// Control and non-ASCII bytes as \\xNN, so stderr stays one readable line.
+template <std::size_t N>
+constexpr void escaped(text_buffer<N>& b, std::string_view s) noexcept {
+    constexpr std::string_view hex = "0123456789abcdef";
+    for (char c : s) {
+        const auto u = static_cast<unsigned char>(c);
+        if (u >= 0x20 && u < 0x7f) {
+            b.put(c);
+        } else {
+            b.append("\\x");
+            b.put(hex[u >> 4]);
+            b.put(hex[u & 0xf]);
+        }
+    }
+}
+
 template <std::size_t N>
 constexpr void quoted(text_buffer<N>& b, std::string_view s) noexcept {
     b.put('\'');
-    b.append(s);
+    escaped(b, s);
     b.put('\'');
 }
 
@@ -149,7 +165,7 @@ constexpr void describe(const trace_error& e, text_buffer<N>& b) noexcept {
     case problem::out_of_range:
         b.append(e.field);
         b.put('=');
-        b.append(e.token);
+        detail::escaped(b, e.token);
         b.append(" out of range ");
         if (e.indexed) {
             b.append_hex(e.value);
@@ -222,7 +238,7 @@ constexpr void describe(const trace_error& e, text_buffer<N>& b) noexcept {
         break;
     case problem::duplicate_name:
         b.append("name '");
-        b.append(e.token);
+        detail::escaped(b, e.token);
         if (e.indexed) {
             b.put('.');
             b.append_dec(e.value);
