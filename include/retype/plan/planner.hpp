@@ -196,7 +196,8 @@ template <std::size_t Capacity, std::size_t N>
 template <std::size_t Capacity, std::size_t N>
 constexpr void find_fixes(const system<N>& s, stage_report& st) noexcept {
     const finding& f = st.cause;
-    const stage upto = st.id;
+    // A VMM fix must make the guest whole too: check through stage 5.
+    const stage upto = st.id == stage::vmm ? stage::guest : st.id;
     const auto verify = [&](fix x) {
         x.verified = fixes_stage<Capacity>(s, x, upto);
         return x;
