@@ -85,9 +85,10 @@ TEST(Fragmentation, BestFitUsesTheFragmentAndFitsLow) {
 // long-lived small domain each round: split_ends keeps the small ones packed
 // at the bottom, so the top half stays whole.
 // Round i (0..3): allocate 1u four times, keep the first, free the others.
-// split_ends: round 0 takes [0,1) [1,2) [2,3) [3,4) from the bottom; freeing
-// 1..3 leaves [1,2) [2,4); round 1 takes [1,2) [2,3) [3,4) and a fresh
-// [4,5)... the kept ones are 0, 1, 2, 3, all below 4u, so [8,16) stays whole.
+// split_ends (by hand): round 0 takes [0,1) [1,2) [2,3) [3,4) and keeps [0,1);
+// each later round starts at the lowest free 1u fragment, so it keeps [1,2),
+// then [2,3), then [3,4), and its other three come from [2,8) and merge back
+// into [4,8) when freed. The 1:1 request (8u, large) then takes [8,16).
 TEST(Fragmentation, ChurnOfSmallDomainsLeavesTheTopHalfWholeUnderSplitEnds) {
     host<out_of_band_flavour<policy::split_ends<15>>> h;
     ASSERT_TRUE(h.init(one_bank).has_value());
