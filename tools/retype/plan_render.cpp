@@ -240,10 +240,12 @@ void write_text(std::FILE* out, const named_plan& p) {
             default:
                 if (r.n_guests == 0) {
                     detail = "no guest";
-                } else {
-                    const guest_summary& g = r.guests[0];
+                }
+                for (std::size_t gi = 0; gi < r.n_guests; ++gi) {
+                    const guest_summary& g = r.guests[gi];
                     const component& c = sys.components[g.component];
-                    detail = i == 3 ? fmt("%s: %" PRIu64 " guest pages of %s; mempool %s of %s, CNode %" PRIu64 " of %" PRIu64
+                    if (gi) detail += "\n                         ";
+                    detail += i == 3 ? fmt("%s: %" PRIu64 " guest pages of %s; mempool %s of %s, CNode %" PRIu64 " of %" PRIu64
                                           " slots, pools %s of %s",
                                           std::string(c.name.view()).c_str(), g.need.pages,
                                           bytes_text(std::uint64_t{1} << c.guest.page_bits).c_str(),

@@ -214,12 +214,12 @@ template <std::size_t Capacity>
     for (std::size_t c = 0; c < comps.size(); ++c)
         n_items += component_items(cfg, comps[c], static_cast<std::uint16_t>(c),
                                    std::span<loader_item>(items.data() + n_items, max_items - n_items));
-    for (std::size_t i = 1; i < n_items; ++i)
-        for (std::size_t j = i; j > 0 && items[j].object_bits > items[j - 1].object_bits; --j) {
-            const loader_item x = items[j];
-            items[j] = items[j - 1];
-            items[j - 1] = x;
-        }
+    // Stable order by size, largest first: one pass per object size (O(64 n), not O(n^2)).
+    std::array<std::uint16_t, max_items> by_size{};
+    std::size_t n_sorted = 0;
+    for (unsigned bits = 64; bits-- > 0;)
+        for (std::size_t i = 0; i < n_items; ++i)
+            if (items[i].object_bits == bits) by_size[n_sorted++] = static_cast<std::uint16_t>(i);
     // RAM untypeds, largest first (sort_untypeds: counting sort by size, stable).
     std::array<std::uint16_t, max_boot_untypeds> order{};
     std::size_t n_order = 0;
@@ -229,12 +229,12 @@ template <std::size_t Capacity>
 
     std::size_t cur = 0;
     for (std::size_t it = 0; it < n_items; ++it) {
-        const loader_item& o = items[it];
+        const loader_item& o = items[by_size[it]];
         std::uint64_t remaining = o.count;
         while (remaining) {
             if (cur == n_order) {
                 std::uint64_t left = remaining << o.object_bits;
-                for (std::size_t j = it + 1; j < n_items; ++j) left += items[j].count << items[j].object_bits;
+                for (std::size_t j = it + 1; j < n_items; ++j) left += items[by_size[j]].count << items[by_size[j]].object_bits;
                 return fail(finding{.what = problem::out_of_untyped,
                                     .component = o.component,
                                     .object = o.type,

@@ -146,7 +146,9 @@ namespace detail {
             n.nodes = detail::pool_nodes(c, pb, n.pages) + detail::pool_nodes(c, 12, object_leaves);
         n.mempool_bytes = n.nodes * split_node_bytes;
     } else {
-        n.mempool_bytes = range_allocator_base + (c.n_mmios + c.n_pools) * range_descriptor_bytes;
+        std::uint64_t untypeds = c.n_mmios;
+        for (std::size_t i = 0; i < c.n_pools; ++i) untypeds += c.pools[i].count;
+        n.mempool_bytes = range_allocator_base + untypeds * range_descriptor_bytes;
     }
     n.slots = c.cap_slots_used + n.nodes + n.pages + objects;
     return n;
@@ -280,10 +282,17 @@ namespace detail {
             r.cause = finding{.what = problem::guest_image_outside_ram, .component = id, .count = i,
                               .needed = im.end() - g.ram_base, .available = g.ram_size, .paddr = im.base,
                               .size = im.size};
-            if (im.base >= g.ram_base) {
+            // Enough RAM for every image, in whole MiB and whole pages.
+            paddr_t top = 0;
+            bool below = false;
+            for (std::size_t k = 0; k < g.n_images; ++k) {
+                top = g.images[k].where.end() > top ? g.images[k].where.end() : top;
+                below = below || g.images[k].where.base < g.ram_base;
+            }
+            if (!below) {
                 const std::uint64_t granule = std::uint64_t{1} << (g.page_bits > 20 ? g.page_bits : 20);
                 r.add_fix(fix{.what = setting::guest_ram_size, .component = id, .from = g.ram_size,
-                              .to = detail::round_up(im.end() - g.ram_base, granule)});
+                              .to = detail::round_up(top - g.ram_base, granule)});
             }
             return r;
         }

@@ -1,0 +1,246 @@
+// The planner's five stages, each made to fail by the input that causes it in
+// practice, with the diagnostic asserted; and seed 001's two configurations.
+// Expected numbers are derived by hand from the rules in the comments.
+#include <retype/plan/examples.hpp>
+#include <retype/plan/planner.hpp>
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+namespace {
+using namespace retype::plan;
+constexpr std::size_t cap = 4096;
+constexpr std::uint64_t MiB = 1024 * 1024;
+
+std::unique_ptr<report> plan_of(const retype::plan::system<4>& s) { return std::make_unique<report>(run<cap>(s)); }
+
+// split_nodes, by the rule "a whole 2^k block split to 2^p leaves has 2^(k-p+1) - 2 nodes".
+static_assert(split_nodes(30, 12, 1u << 18) == (1u << 19) - 2);
+static_assert(split_nodes(30, 21, 1u << 9) == (1u << 10) - 2);
+// 5 leaves of 4 KiB from a 16 MiB pool: levels 12..23 split ceil(5/2), ceil(5/4), then 1 parent each
+// (10 more levels): 2*(3 + 2 + 10) = 30.
+static_assert(split_nodes(24, 12, 5) == 30);
+
+TEST(PlanSeed001, FirstTryFailsInTheVmmOnTheMempool) {
+    const auto r = plan_of(examples::vm_minimal_first_try());
+    EXPECT_EQ(r->at(stage::elf_loader).state, status::ok);
+    EXPECT_EQ(r->at(stage::kernel_boot).state, status::ok);
+    EXPECT_EQ(r->at(stage::loader).state, status::ok);
+    const stage_report& v = r->at(stage::vmm);
+    ASSERT_EQ(v.state, status::failed);
+    EXPECT_EQ(v.cause.what, problem::mempool_too_small);
+    EXPECT_EQ(v.cause.component, 0);
+    // Guest: two 1 GiB exact untypeds split to 4 KiB: 2 * (2^19 - 2) = 1,048,572 nodes.
+    // Pool: 1024 tables (one per 2 MiB of 2 GiB) + 2 (one per GiB) + 1 root = 1027 x 4 KiB, a 4 KiB VCPU and
+    // a 2 KiB TCB = 4,212,736 B = 1029 4-KiB leaves in one 16 MiB pool: nodes 2*(515+258+129+65+33+17+9+5+3+2+1+1)
+    // = 2076. (1,048,572 + 2076) x 128 B = 134,482,944 B; the 80 MiB mempool is 83,886,080 B.
+    EXPECT_EQ(v.cause.needed, 134482944u);
+    EXPECT_EQ(v.cause.available, 83886080u);
+    EXPECT_EQ(v.shortfall, 134482944u - 83886080u);
+    ASSERT_EQ(v.n_fixes, 2u);
+    // 2 MiB pages: 2 * (2^10 - 2) = 2044 guest nodes; pool 2 + 1 tables + VCPU + TCB = 18,432 B = 5 leaves = 30
+    // nodes; 2074 x 128 = 265,472 B.
+    EXPECT_EQ(v.fixes[0].what, setting::guest_page_bits);
+    EXPECT_EQ(v.fixes[0].to, 21u);
+    EXPECT_EQ(v.fixes[0].effect_from, 134482944u);
+    EXPECT_EQ(v.fixes[0].effect_to, 265472u);
+    EXPECT_TRUE(v.fixes[0].verified);
+    // Or a mempool of 134,482,944 * 9/8 = 151,293,312 B, rounded up to whole MiB: 145 MiB.
+    EXPECT_EQ(v.fixes[1].what, setting::allocator_mempool_size);
+    EXPECT_EQ(v.fixes[1].to, 145 * MiB);
+    EXPECT_TRUE(v.fixes[1].verified);
+    // Stage 5: 655,360 nodes fit the mempool; the first GiB takes 524,286 + 2076 of them, the rest
+    // buy at most (655,360 - 524,286) / 2 = 65,537 pages (two nodes per page) of the second: fewer than
+    // 1 GiB + 256 MiB, whatever the pool's share.
+    const stage_report& g = r->at(stage::guest);
+    ASSERT_EQ(g.state, status::failed);
+    EXPECT_EQ(g.cause.what, problem::guest_ram_short);
+    EXPECT_GT(g.cause.available, 1024 * MiB);
+    EXPECT_LT(g.cause.available, 1024 * MiB + 256 * MiB);
+    EXPECT_EQ(g.cause.paddr, 0x40000000u + g.cause.available);
+    // Warnings: 2^23 slots for 1,575,980 used (1,048,572 + 2076 nodes + 524,288 frames + 1027 tables +
+    // 2 VCPU/TCB + 15 CAmkES caps); 9/8 of that needs 2^21. Pools: 4,212,736 * 9/8 fits one 16 MiB pool.
+    bool cnode = false, pool = false;
+    for (std::size_t i = 0; i < r->n_warnings; ++i) {
+        const warning& w = r->warnings[i];
+        if (w.what.what == problem::cnode_too_large) {
+            cnode = true;
+            EXPECT_EQ(w.what.needed, 1575980u);
+            EXPECT_EQ(w.suggestion.to, 21u);
+        }
+        if (w.what.what == problem::pool_too_large) {
+            pool = true;
+            EXPECT_EQ(w.suggestion.to, 1u);
+        }
+    }
+    EXPECT_TRUE(cnode && pool);
+}
+
+TEST(PlanSeed001, RecommendedPassesWithNoWarningAboutTheVmm) {
+    const auto r = plan_of(examples::vm_minimal_recommended());
+    EXPECT_TRUE(r->ok());
+    ASSERT_EQ(r->n_guests, 1u);
+    // 15 CAmkES caps + 2074 nodes + 1024 frames + 3 tables + VCPU + TCB = 3118 slots <= 2^12; 9/8 -> 3507 <= 2^12.
+    EXPECT_EQ(r->guests[0].need.slots, 3118u);
+    EXPECT_EQ(r->guests[0].need.mempool_bytes, 265472u);
+    EXPECT_EQ(r->guests[0].obtained, 0x80000000u);
+    for (std::size_t i = 0; i < r->n_warnings; ++i) EXPECT_NE(r->warnings[i].what.what, problem::cnode_too_large);
+}
+
+TEST(PlanStage1, RamTooSmallForTheReservedGuestLeavesNoRoomForTheKernel) {
+    // The seed's overlay reserves 2 GiB, but QEMU still has -m 2048: all RAM is no-map.
+    auto s = examples::vm_minimal_recommended();
+    s.plat.ram[0].size = 0x80000000;
+    const auto r = plan_of(s);
+    const stage_report& e = r->at(stage::elf_loader);
+    ASSERT_EQ(e.state, status::failed);
+    EXPECT_EQ(e.cause.what, problem::no_ram_for_kernel);
+    // Images: 0x242000 + 0x2000 (DTB, page-rounded) + 0x14f9000 = 0x173d000 bytes.
+    EXPECT_EQ(e.shortfall, 0x173d000u);
+    EXPECT_EQ(r->at(stage::kernel_boot).state, status::not_reached);
+    ASSERT_EQ(e.n_fixes, 1u);
+    EXPECT_EQ(e.fixes[0].what, setting::platform_ram);
+    EXPECT_EQ(e.fixes[0].from, 0x80000000u);
+    EXPECT_EQ(e.fixes[0].to, 0x80000000u + 64 * MiB); // shortfall rounded up to 64 MiB suffices for stage 1
+    EXPECT_TRUE(e.fixes[0].verified);
+}
+
+TEST(PlanStage2, DefaultRootCNodeCannotHoldTheRootserverImageFrames) {
+    auto s = examples::vm_minimal_recommended();
+    s.plat.kernel.root_cnode_bits = 12; // the kernel's default
+    const auto r = plan_of(s);
+    const stage_report& k = r->at(stage::kernel_boot);
+    ASSERT_EQ(k.state, status::failed);
+    EXPECT_EQ(k.cause.what, problem::root_cnode_full);
+    // 16 initial caps + 12 paging (vaddr [0x400000, 0x18fd000): 11 tables of 2 MiB, 1 of 1 GiB)
+    // + 2 extra-bootinfo frames (0x1ddc + 16 B rounds to 8 KiB) + 0x14f9000 / 4 KiB = 5369 image frames
+    // + one slot per initial untyped.
+    EXPECT_EQ(k.cause.needed, 16u + 12u + 2u + 5369u + r->boot.count);
+    EXPECT_EQ(k.cause.available, 4096u);
+    ASSERT_EQ(k.n_fixes, 1u);
+    EXPECT_EQ(k.fixes[0].what, setting::kernel_root_cnode_bits);
+    EXPECT_EQ(k.fixes[0].to, 13u); // 2^13 = 8192 >= 5458
+    EXPECT_TRUE(k.fixes[0].verified);
+}
+
+TEST(PlanStage3, KernelImageInsideTheGuestsExactUntyped) {
+    // The original overlay reserves 512 MiB; the user grows the guest to 1 GiB 1:1 but not the overlay.
+    auto s = examples::vm_minimal_recommended();
+    s.plat.reserved[0].where.size = 0x20000000;
+    s.components[0].guest.ram_size = 0x40000000;
+    s.components[0].n_mmios = 2; // "0x8040000:12", "0x40000000:30"
+    const auto r = plan_of(s);
+    // The kernel goes to the first RAM that is not no-map: 0x60000000.
+    EXPECT_EQ(r->images.kernel.base, 0x60000000u);
+    const stage_report& l = r->at(stage::loader);
+    ASSERT_EQ(l.state, status::failed);
+    EXPECT_EQ(l.cause.what, problem::exact_untyped_missing);
+    EXPECT_EQ(l.cause.why, blocker::kernel_image);
+    EXPECT_EQ(l.cause.component, 0);
+    EXPECT_EQ(l.cause.paddr, 0x40000000u);
+    EXPECT_EQ(l.cause.size, 0x40000000u);
+    ASSERT_GE(l.n_fixes, 1u);
+    EXPECT_EQ(l.fixes[0].what, setting::reserved_memory);
+    EXPECT_EQ(l.fixes[0].aux, 0x40000000u);
+    EXPECT_EQ(l.fixes[0].to, 0x40000000u);
+    EXPECT_TRUE(l.fixes[0].verified);
+}
+
+TEST(PlanStage3, PoolsLargerThanRamRunOutOfUntypeds) {
+    auto s = examples::vm_minimal_recommended();
+    s.components[0].pools[0].count = 200; // 200 x 16 MiB = 3.1 GiB, RAM outside the guest is 2 GiB
+    const auto r = plan_of(s);
+    const stage_report& l = r->at(stage::loader);
+    ASSERT_EQ(l.state, status::failed);
+    EXPECT_EQ(l.cause.what, problem::out_of_untyped);
+    EXPECT_EQ(l.cause.object, retype::kernel::object_type::untyped);
+    EXPECT_EQ(l.cause.object_bits, 24);
+    ASSERT_GE(l.n_fixes, 1u);
+    const fix& f = l.fixes[0];
+    EXPECT_EQ(f.what, setting::untyped_pool);
+    EXPECT_TRUE(f.verified);
+    // The value works and is the largest that does (planned independently here).
+    auto ok = s;
+    ok.components[0].pools[0].count = static_cast<std::uint32_t>(f.to);
+    EXPECT_EQ(run_stages<cap>(ok).at(stage::loader).state, status::ok);
+    auto more = s;
+    more.components[0].pools[0].count = static_cast<std::uint32_t>(f.to + 1);
+    EXPECT_EQ(run_stages<cap>(more).at(stage::loader).state, status::failed);
+    // Below 2 GiB / 16 MiB = 128 (the kernel, images and root server take some).
+    EXPECT_LT(f.to, 128u);
+    EXPECT_GT(f.to, 100u);
+}
+
+TEST(PlanStage4, GuestGrownButUntypedMmiosStillCoverTheOldSize) {
+    auto s = examples::vm_minimal_recommended();
+    s.components[0].mmios[1] = exact_untyped{0x40000000, 29}; // the original "0x40000000:29"
+    s.components[0].n_mmios = 2;
+    const auto r = plan_of(s);
+    const stage_report& v = r->at(stage::vmm);
+    ASSERT_EQ(v.state, status::failed);
+    EXPECT_EQ(v.cause.what, problem::guest_ram_not_covered);
+    EXPECT_EQ(v.cause.available, 512 * MiB);
+    EXPECT_EQ(v.shortfall, 1536 * MiB);
+    // The rest, [0x60000000, 0xC0000000), as maximal aligned blocks: 0x60000000:29, 0x80000000:30.
+    ASSERT_EQ(v.n_fixes, 2u);
+    EXPECT_EQ(v.fixes[0].to, 0x60000000u);
+    EXPECT_EQ(v.fixes[0].aux, 29u);
+    EXPECT_EQ(v.fixes[1].to, 0x80000000u);
+    EXPECT_EQ(v.fixes[1].aux, 30u);
+    // The guest ends up with the covered 512 MiB and faults right after.
+    EXPECT_EQ(r->at(stage::guest).cause.paddr, 0x60000000u);
+}
+
+TEST(PlanStage4, CNodeTooSmallForFourKilobytePages) {
+    auto s = examples::vm_minimal_recommended();
+    s.components[0].guest.page_bits = 12;
+    s.components[0].mempool_size = 145 * MiB;
+    const auto r = plan_of(s);
+    const stage_report& v = r->at(stage::vmm);
+    ASSERT_EQ(v.state, status::failed);
+    EXPECT_EQ(v.cause.what, problem::cnode_too_small);
+    EXPECT_EQ(v.cause.needed, 1575980u); // as in the first try (same guest, same caps)
+    EXPECT_EQ(v.cause.available, 4096u);
+    bool found = false;
+    for (std::size_t i = 0; i < v.n_fixes; ++i)
+        if (v.fixes[i].what == setting::cnode_size_bits) {
+            found = true;
+            EXPECT_EQ(v.fixes[i].to, 21u);
+        }
+    EXPECT_TRUE(found);
+}
+
+TEST(PlanStage5, GuestRamTooSmallForItsInitrd) {
+    auto s = examples::vm_minimal_recommended();
+    s.components[0].guest.ram_size = 128 * MiB;
+    s.components[0].n_mmios = 2;
+    s.components[0].mmios[1] = exact_untyped{0x40000000, 27};
+    const auto r = plan_of(s);
+    EXPECT_EQ(r->at(stage::vmm).state, status::ok);
+    const stage_report& g = r->at(stage::guest);
+    ASSERT_EQ(g.state, status::failed);
+    EXPECT_EQ(g.cause.what, problem::guest_image_outside_ram);
+    EXPECT_EQ(g.cause.paddr, 0x4D700000u); // the initrd
+    ASSERT_EQ(g.n_fixes, 1u);
+    // The DTB ends at 0x4F001000: 0xF001000 bytes of RAM, rounded up to 2 MiB = 0xF200000.
+    EXPECT_EQ(g.fixes[0].to, 0xF200000u);
+}
+
+TEST(PlanStages, RetypeRangePolicyNeedsNoPerPageMetadata) {
+    auto s = examples::vm_minimal_first_try();
+    s.components[0].guest.policy = allocator_policy::retype_range;
+    const auto r = plan_of(s);
+    EXPECT_TRUE(r->ok());
+    // 4 KiB + 64 B per untyped (12 pools + 3 exact) = 5056 B; slots: 15 + 524,288 frames + 1027 + 2.
+    EXPECT_EQ(r->guests[0].need.mempool_bytes, 4096u + 15u * 64u);
+    EXPECT_EQ(r->guests[0].need.slots, 15u + 524288u + 1027u + 2u);
+}
+
+TEST(PlanStages, ReportIsAConstantExpression) {
+    static constexpr auto s = examples::vm_minimal_first_try();
+    constexpr auto r = run_stages<model_nodes(s)>(s);
+    static_assert(r.at(stage::vmm).cause.what == problem::mempool_too_small);
+    SUCCEED();
+}
+} // namespace
