@@ -5,4 +5,4 @@ cd "$(dirname "$0")/.."
 bash scripts/deps.sh
 cmake -S . -B build/main -G Ninja -DCMAKE_BUILD_TYPE=Release -DRETYPE_BUILD_TESTS=OFF -DRETYPE_BUILD_EXAMPLES=OFF >/dev/null
 cmake --build build/main --target retype -j "$(nproc)"
-./build/main/tools/retype/retype replay examples/traces/seed-002-gap.trace
+./build/main/tools/retype/retype plan
