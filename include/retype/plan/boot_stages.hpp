@@ -140,21 +140,23 @@ struct placed_images {
                            p.rootserver.size};
     out.elfloader = range{p.elfloader.paddr, p.elfloader.size};
 
-    const range* all[] = {&out.kernel, &out.dtb, &out.rootserver, &out.elfloader};
+    // Indices, not pointers: sanitizer builds of g++ cannot compare those in constant expressions.
+    const range all[] = {out.kernel, out.dtb, out.rootserver, out.elfloader};
     for (std::size_t i = 0; i < 4; ++i) {
-        const range& img = *all[i];
+        const range& img = all[i];
         if (img.size == 0) continue;
         // Inside one RAM region?
-        const range* in = nullptr;
+        std::size_t in = p.n_ram;
         for (std::size_t j = 0; j < p.n_ram; ++j)
-            if (img.base >= p.ram[j].base && img.base < p.ram[j].end()) in = &p.ram[j];
-        if (in == nullptr || img.end() > in->end()) {
+            if (img.base >= p.ram[j].base && img.base < p.ram[j].end()) in = j;
+        const bool inside = in < p.n_ram;
+        if (!inside || img.end() > p.ram[in].end()) {
             r.state = status::failed;
-            r.shortfall = in ? img.end() - in->end() : img.size;
+            r.shortfall = inside ? img.end() - p.ram[in].end() : img.size;
             r.cause = finding{.what = problem::image_outside_ram,
                               .count = i,
                               .needed = img.size,
-                              .available = in ? in->end() - img.base : 0,
+                              .available = inside ? p.ram[in].end() - img.base : 0,
                               .paddr = img.base,
                               .size = img.size};
             return r;
@@ -172,10 +174,10 @@ struct placed_images {
             }
         }
         for (std::size_t j = 0; j < i; ++j) {
-            if (all[j]->overlaps(img)) {
+            if (all[j].overlaps(img)) {
                 r.state = status::failed;
-                r.shortfall = (all[j]->end() < img.end() ? all[j]->end() : img.end()) -
-                              (all[j]->base > img.base ? all[j]->base : img.base);
+                r.shortfall = (all[j].end() < img.end() ? all[j].end() : img.end()) -
+                              (all[j].base > img.base ? all[j].base : img.base);
                 r.cause = finding{.what = problem::images_overlap,
                                   .count = i,
                                   .needed = j,

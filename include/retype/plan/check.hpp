@@ -48,11 +48,13 @@ struct first_failure_t {
 template <std::size_t Capacity, std::size_t N>
 constexpr first_failure_t first_failure_of(const system<N>& sys) noexcept {
     const report r = run_stages<Capacity>(sys);
-    const stage_report* f = r.first_failure();
-    if (f == nullptr) return {};
-    first_failure_t out{f->id, f->cause.what, f->cause.component, {}, f->cause.needed, f->cause.available};
-    if (f->cause.component < sys.n_components) out.component = sys.components[f->cause.component].name;
-    return out;
+    for (const stage_report& f : r.stages) {
+        if (f.state != status::failed) continue;
+        first_failure_t out{f.id, f.cause.what, f.cause.component, {}, f.cause.needed, f.cause.available};
+        if (f.cause.component < sys.n_components) out.component = sys.components[f.cause.component].name;
+        return out;
+    }
+    return {};
 }
 } // namespace detail
 
