@@ -93,7 +93,7 @@ TYPED_TEST(Conformance, BadInputLeavesEverythingUnchanged) {
     this->rejects([&] { return a.free(allocation_id{7, 0}); }, error_code::not_allocated);
     this->rejects([&] { return a.free(allocation_id{100000, 0}); }, error_code::not_allocated);
     this->rejects([&] { return a.reset(12345); }, error_code::unknown_object);
-    const auto& u = test::bootinfo<TypeParam::cfg>()[0];
+    const auto u = test::bootinfo<TypeParam::cfg>()[0];
     this->rejects([&] { return a.add_untyped(20, u.paddr + 0x1000, 12, false); }, error_code::overlap);
     this->rejects([&] { return a.add_untyped(20, u.paddr + 0x10, 12, false); }, error_code::misaligned);
     this->rejects([&] { return a.add_untyped(70, 0xf0000000, 12, true); }, error_code::overlap);   // a managed slot
