@@ -55,3 +55,32 @@ extern "C" bool retype_probe_backend(std::uint64_t slot) {
     return b.untyped_retype(retype::backend::retype_call{.untyped = slot}).has_value() &&
            b.cnode_revoke(slot).has_value();
 }
+
+// The allocator over the kernel-model backend, both free-list models.
+template <class Split, class FreeList>
+static std::uint64_t allocate_and_free(std::uint64_t paddr, unsigned size_bits, std::uint64_t count) {
+    using model_t = retype::backend::model<32, 64>;
+    using alloc_t = retype::allocator<model_t, retype::target<kernel::config{}>, retype::split<Split>,
+                                      retype::max_untypeds<16>, retype::max_slots<32>, retype::free_list<FreeList>>;
+    model_t m{kernel::config{}};
+    alloc_t a{m};
+    if (!a.add_slots(100, 32) || !a.add_untyped(1, paddr, size_bits, false)) return 0;
+    auto x = a.allocate(kernel::object_type::frame_4k, 0, count);
+    if (!x) return static_cast<std::uint64_t>(x.error().code);
+    const std::uint64_t where = x->paddr;
+    if (!a.free(x->id)) return 1;
+    return where;
+}
+
+extern "C" std::uint64_t retype_probe_allocator(std::uint64_t paddr, unsigned size_bits, std::uint64_t count) {
+    return allocate_and_free<retype::buddy, retype::intrusive>(paddr, size_bits, count) ^
+           allocate_and_free<retype::watermark, retype::array>(paddr, size_bits, count) ^
+           allocate_and_free<retype::binary_search, retype::array>(paddr, size_bits, count);
+}
+
+// The replay parser and runner over a trace given at run time.
+extern "C" std::size_t retype_probe_replay(const char* text, std::size_t size) {
+    static retype::trace::parsed<64> parsed; // static: large, and no stack in a freestanding probe is promised
+    parsed = retype::trace::parse<64>(std::string_view{text, size});
+    return parsed.out.size + static_cast<std::size_t>(parsed.error.what);
+}
