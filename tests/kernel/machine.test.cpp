@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <memory>
+#include <vector>
 
 using namespace retype;
 using namespace retype::kernel;
@@ -156,4 +157,83 @@ TEST(Machine, ChildUntypedsInheritDeviceAndStartEmpty) {
     EXPECT_EQ(m->untyped(second).paddr, 0xfe001000u);
     EXPECT_EQ(m->untyped(second).watermark(), 0u);
     EXPECT_EQ(m->retype(second, args(object_type::endpoint)).error(), invalid_argument(1));
+}
+
+namespace {
+// Invariants that revoke and delete must keep, checked against a recount from
+// scratch: every live untyped's child count equals the live objects whose parent
+// it is, no live object has a dead parent, and free + used nodes == capacity.
+template <std::size_t N>
+::testing::AssertionResult consistent(const machine<N>& m) {
+    std::size_t used = 0;
+    for (std::uint32_t i = 0; i < N; ++i) {
+        const auto& n = m.nodes()[i];
+        if (!n.live) continue;
+        ++used;
+        if (n.parent != no_node && !m.nodes()[n.parent].live)
+            return ::testing::AssertionFailure() << "node " << i << " has a dead parent";
+        if (n.type != object_type::untyped) continue;
+        std::uint64_t kids = 0;
+        for (std::uint32_t j = 0; j < N; ++j)
+            if (m.nodes()[j].live && m.nodes()[j].parent == i) kids += m.nodes()[j].live_count;
+        if (kids != n.ut.children)
+            return ::testing::AssertionFailure() << "untyped " << i << " counts " << n.ut.children << " children, has " << kids;
+    }
+    if (used + m.free_nodes() != N) return ::testing::AssertionFailure() << "node accounting";
+    return ::testing::AssertionSuccess();
+}
+} // namespace
+
+TEST(Machine, RandomTreesStayConsistentUnderDeleteAndRevoke) {
+    auto m = std::make_unique<machine<512>>(x64);
+    std::vector<object_ref> untypeds;
+    std::vector<object_ref> objects;
+    auto root = m->add_untyped(0x40000000, 30, false);
+    ASSERT_TRUE(root);
+    untypeds.push_back(*root);
+    std::uint64_t state = 0x9e3779b97f4a7c15ULL;
+    const auto rnd = [&](std::uint64_t n) {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        return state % n;
+    };
+    int retypes = 0, revokes = 0, deletes = 0;
+    for (int step = 0; step < 20000; ++step) {
+        const auto op = rnd(10);
+        if (op < 5 && !untypeds.empty()) {
+            const object_ref ut = untypeds[rnd(untypeds.size())];
+            // Handles are plain indices: a stale one may name a newer object, which is fine here.
+            if (!m->is_live(ut) || m->at(ut).type != object_type::untyped) continue;
+            const bool child_ut = rnd(3) == 0;
+            const auto bits = m->untyped(ut).size_bits;
+            const std::uint64_t k = child_ut ? 4 + rnd(bits > 6 ? bits - 5 : 1) : 0;
+            auto r = m->retype(ut, retype_args{.type = child_ut ? object_type::untyped : object_type::endpoint,
+                                               .size_bits = k, .count = 1 + rnd(child_ut ? 3 : 300)});
+            if (!r) continue;
+            ++retypes;
+            for (std::uint64_t i = 0; i < r->plan.count; ++i) {
+                const object_ref o = m->at(r->first, i);
+                (child_ut ? untypeds : objects).push_back(o);
+            }
+        } else if (op < 8 && !objects.empty()) {
+            const auto idx = rnd(objects.size());
+            deletes += m->remove(objects[idx]).has_value();
+            objects[idx] = objects.back();
+            objects.pop_back();
+        } else if (!untypeds.empty()) {
+            const object_ref ut = untypeds[rnd(untypeds.size())];
+            if (m->is_live(ut) && m->at(ut).type == object_type::untyped) revokes += m->revoke(ut).has_value();
+        }
+        if (step % 500 == 0) {
+            ASSERT_TRUE(consistent(*m)) << "step " << step;
+        }
+    }
+    ASSERT_TRUE(consistent(*m));
+    // The walk must have exercised every operation, not just failed early.
+    EXPECT_GT(retypes, 500);
+    EXPECT_GT(deletes, 300);
+    EXPECT_GT(revokes, 100);
+    ASSERT_TRUE(m->revoke(*root));
+    EXPECT_EQ(m->free_nodes(), 511u);
 }

@@ -38,7 +38,9 @@ inline constexpr std::uint32_t batch_objects = 256;
 inline constexpr std::uint32_t no_node = ~std::uint32_t{0};
 
 /// Requires: Capacity >= 1. Complexity: retype O(k) for k objects, delete O(1),
-/// revoke O(Capacity x depth), lookups O(1).
+/// revoke O(nodes in the revoked subtree), add_untyped O(boot untypeds), lookups O(1).
+/// Each node links to its parent, its first child and its siblings, so revoke
+/// walks only the subtree, as the kernel walks the MDB after the revoked cap.
 template <std::size_t Capacity>
 class machine {
     static_assert(Capacity >= 1 && Capacity < no_node, "retype: machine capacity out of range");
@@ -52,18 +54,16 @@ public:
         paddr_t paddr = 0;               // of object 0
         std::uint32_t parent = no_node;  // the untyped it came from; no_node for boot untypeds
         std::uint32_t next = no_node;    // next node of the same retype, or next free node
+        std::uint32_t first_child = no_node;  // children, newest first (the kernel inserts new caps right after the parent)
+        std::uint32_t next_sibling = no_node; // also links the boot untypeds, which have no parent
+        std::uint32_t prev_sibling = no_node;
         std::uint32_t count = 0;         // objects in this node
         std::uint32_t live_count = 0;
         std::array<std::uint64_t, batch_objects / 64> alive{}; // bit i: object i still exists
         untyped_state ut{};              // only for untyped nodes
     };
 
-    constexpr explicit machine(const config& cfg) noexcept : cfg_(cfg) {
-        for (std::size_t i = 0; i < Capacity; ++i)
-            nodes_[i].next = i + 1 < Capacity ? static_cast<std::uint32_t>(i + 1) : no_node;
-        free_head_ = 0;
-        free_count_ = Capacity;
-    }
+    constexpr explicit machine(const config& cfg) noexcept : cfg_(cfg), free_count_(Capacity) {}
 
     [[nodiscard]] constexpr const config& cfg() const noexcept { return cfg_; }
     [[nodiscard]] constexpr arch_traits arch() const noexcept { return traits(cfg_); }
@@ -83,9 +83,8 @@ public:
             return failure(make_error(error_code::out_of_window, paddr, t.word_mask()));
         if (!device && !t.in_window(paddr, static_cast<unsigned>(size_bits)))
             return failure(make_error(error_code::out_of_window, paddr, t.paddr_top));
-        for (std::size_t i = 0; i < Capacity; ++i) {
+        for (std::uint32_t i = roots_; i != no_node; i = nodes_[i].next_sibling) {
             const node& n = nodes_[i];
-            if (!n.live || n.parent != no_node) continue;
             const std::uint64_t n_last = n.paddr + (n.ut.size() - 1);
             if (paddr <= n_last && n.paddr <= paddr + (size - 1))
                 return failure(make_error(error_code::overlap, paddr, n.paddr));
@@ -103,6 +102,7 @@ public:
         n.alive = {};
         n.alive[0] = 1;
         n.ut = boot_untyped(paddr, static_cast<unsigned>(size_bits), device);
+        link(roots_, id);
         return object_ref{id, 0};
     }
 
@@ -140,6 +140,7 @@ public:
             n.ut = {};
             if (args.type == object_type::untyped)
                 n.ut = untyped_state{n.paddr, static_cast<std::uint8_t>(plan->object_bits), parent.ut.device, 0, 0};
+            link(parent.first_child, id);
             if (prev != no_node) nodes_[prev].next = id;
             if (first == no_node) first = id;
             prev = id;
@@ -169,7 +170,10 @@ public:
         n.alive[obj.index / 64] &= ~(std::uint64_t{1} << (obj.index % 64));
         --n.live_count;
         const std::uint32_t parent = n.parent;
-        if (n.live_count == 0) release_node(obj.node);
+        if (n.live_count == 0) {
+            unlink(parent == no_node ? roots_ : nodes_[parent].first_child, obj.node);
+            release_node(obj.node);
+        }
         if (parent == no_node) return std::uint64_t{0};
         --nodes_[parent].ut.children;
         return nodes_[parent].ut.watermark();
@@ -179,8 +183,21 @@ public:
     [[nodiscard]] constexpr result<std::uint64_t> revoke(object_ref ut) noexcept {
         if (!is_live(ut)) return failure(make_error(error_code::unknown_object));
         if (nodes_[ut.node].type != object_type::untyped) return failure(make_error(error_code::not_an_untyped));
-        for (std::uint32_t i = 0; i < Capacity; ++i)
-            if (nodes_[i].live && i != ut.node && descends_from(i, ut.node)) release_node(i);
+        // Post-order walk that always takes the first child: release a leaf, go on
+        // with its sibling, or climb back to its parent once that has no child left.
+        std::uint32_t cur = nodes_[ut.node].first_child;
+        while (cur != no_node) {
+            if (nodes_[cur].first_child != no_node) {
+                cur = nodes_[cur].first_child;
+                continue;
+            }
+            const std::uint32_t sibling = nodes_[cur].next_sibling;
+            const std::uint32_t up = nodes_[cur].parent;
+            nodes_[up].first_child = sibling;
+            if (sibling != no_node) nodes_[sibling].prev_sibling = no_node;
+            release_node(cur);
+            cur = sibling != no_node ? sibling : (up != ut.node ? up : no_node);
+        }
         nodes_[ut.node].ut.children = 0;
         return nodes_[ut.node].ut.watermark();
     }
@@ -226,12 +243,19 @@ private:
         return t == object_type::untyped ? count : (count + batch_objects - 1) / batch_objects;
     }
     constexpr std::uint32_t take_node() noexcept {
-        Expects(free_head_ != no_node);
-        const std::uint32_t id = free_head_;
-        free_head_ = nodes_[id].next;
+        Expects(free_count_ != 0);
+        std::uint32_t id = free_head_;
+        if (id != no_node) {
+            free_head_ = nodes_[id].next;
+        } else {
+            id = high_water_++; // never used yet: nothing to unlink, and no O(Capacity) set-up in the constructor
+        }
         --free_count_;
         nodes_[id].live = true;
         nodes_[id].next = no_node;
+        nodes_[id].first_child = no_node;
+        nodes_[id].next_sibling = no_node;
+        nodes_[id].prev_sibling = no_node;
         return id;
     }
     constexpr void release_node(std::uint32_t id) noexcept {
@@ -242,15 +266,27 @@ private:
         free_head_ = id;
         ++free_count_;
     }
-    [[nodiscard]] constexpr bool descends_from(std::uint32_t id, std::uint32_t ancestor) const noexcept {
-        for (std::uint32_t p = nodes_[id].parent; p != no_node; p = nodes_[p].parent)
-            if (p == ancestor) return true;
-        return false;
+    /// Pushes `id` at the head of the list starting at `head` (newest first).
+    constexpr void link(std::uint32_t& head, std::uint32_t id) noexcept {
+        nodes_[id].prev_sibling = no_node;
+        nodes_[id].next_sibling = head;
+        if (head != no_node) nodes_[head].prev_sibling = id;
+        head = id;
+    }
+    constexpr void unlink(std::uint32_t& head, std::uint32_t id) noexcept {
+        node& n = nodes_[id];
+        if (n.prev_sibling != no_node) nodes_[n.prev_sibling].next_sibling = n.next_sibling;
+        else head = n.next_sibling;
+        if (n.next_sibling != no_node) nodes_[n.next_sibling].prev_sibling = n.prev_sibling;
+        n.next_sibling = no_node;
+        n.prev_sibling = no_node;
     }
 
     config cfg_;
     std::array<node, Capacity> nodes_{};
-    std::uint32_t free_head_ = no_node;
+    std::uint32_t free_head_ = no_node; // released nodes
+    std::uint32_t high_water_ = 0;      // nodes at and above were never used
+    std::uint32_t roots_ = no_node;     // the boot untypeds
     std::size_t free_count_ = 0;
 };
 
