@@ -12,6 +12,8 @@
 #include <retype/kernel/object_type.hpp>
 #include <retype/trace/statement.hpp>
 
+#include <gsl/assert>
+
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
@@ -53,6 +55,14 @@ namespace detail {
     return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
 }
 
+/// s[pos, pos + n), without string_view::substr: substr's bounds check calls
+/// std::__throw_out_of_range_fmt, which a freestanding build cannot link.
+/// Requires: pos + n <= s.size().
+[[nodiscard]] constexpr std::string_view slice(std::string_view s, std::size_t pos, std::size_t n) noexcept {
+    Expects(pos <= s.size() && n <= s.size() - pos);
+    return std::string_view(s.data() + pos, n);
+}
+
 /// The space-separated tokens of one line, comment already removed.
 class tokens {
 public:
@@ -63,7 +73,7 @@ public:
         while (i < rest_.size() && is_blank(rest_[i])) ++i;
         std::size_t j = i;
         while (j < rest_.size() && !is_blank(rest_[j])) ++j;
-        const std::string_view t = rest_.substr(i, j - i);
+        const std::string_view t = slice(rest_, i, j - i);
         rest_.remove_prefix(j);
         return t;
     }
@@ -76,8 +86,8 @@ private:
 [[nodiscard]] constexpr bool split_option(std::string_view t, std::string_view& key, std::string_view& value) noexcept {
     const std::size_t eq = t.find('=');
     if (eq == std::string_view::npos) return false;
-    key = t.substr(0, eq);
-    value = t.substr(eq + 1);
+    key = slice(t, 0, eq);
+    value = slice(t, eq + 1, t.size() - eq - 1);
     return true;
 }
 
@@ -180,12 +190,12 @@ private:
         if (pos_ >= text_.size()) return false;
         std::size_t end = text_.find('\n', pos_);
         if (end == std::string_view::npos) end = text_.size();
-        std::string_view raw = text_.substr(pos_, end - pos_);
+        std::string_view raw = detail::slice(text_, pos_, end - pos_);
         pos_ = end + 1;
         line = ++line_;
         line_too_long_ = raw.size() > max_line_length;
         const std::size_t hash = raw.find('#');
-        content = hash == std::string_view::npos ? raw : raw.substr(0, hash);
+        content = hash == std::string_view::npos ? raw : detail::slice(raw, 0, hash);
         return true;
     }
 
