@@ -104,41 +104,35 @@ namespace detail {
 inline constexpr std::uint64_t bit(unsigned n) noexcept { return n >= 64 ? 0 : std::uint64_t{1} << n; }
 } // namespace detail
 
+namespace detail {
+/// A 64-bit kernel window with PADDR_BASE = 0: PPTR_BASE_OFFSET = PPTR_BASE and
+/// PADDR_TOP = PPTR_TOP - PPTR_BASE.
+inline constexpr arch_traits window64(arch a, unsigned max_untyped_bits, std::uint64_t pptr_base,
+                                      std::uint64_t pptr_top, std::uint64_t device_top) noexcept {
+    return arch_traits{a, 64, 4, max_untyped_bits, 5, 0, pptr_base, pptr_top, pptr_base, pptr_top - pptr_base,
+                       device_top, 12, 21};
+}
+} // namespace detail
+
 /// The traits of `cfg.target` under `cfg`.
 [[nodiscard]] constexpr arch_traits traits(const config& cfg) noexcept {
     using detail::bit;
+    const auto top = [&](std::uint64_t arch_default) { return cfg.device_top ? cfg.device_top : arch_default; };
     switch (cfg.target) {
-    case arch::x86_64: {
-        arch_traits t{arch::x86_64, 64, 4, 47, 5, 0, 0xffffff8000000000ULL, 0xffffffff80000000ULL,
-                      0xffffff8000000000ULL, 0, cfg.device_top ? cfg.device_top : bit(47), 12, 21};
-        t.paddr_top = t.pptr_top - t.pptr_base_offset; // 0x7f80000000 (510 GiB)
-        return t;
-    }
-    case arch::aarch64: {
-        arch_traits t{arch::aarch64, 64, 4, 47, 5, 0, 0xffffff8000000000ULL, 0xffffffffc0000000ULL,
-                      0xffffff8000000000ULL, 0, cfg.device_top ? cfg.device_top : bit(40), 12, 21};
-        t.paddr_top = t.pptr_top - t.pptr_base_offset; // 0x7fc0000000
-        return t;
-    }
-    case arch::aarch64_hyp: {
-        arch_traits t{arch::aarch64_hyp, 64, 4, 47, 5, 0, 0x0000008000000000ULL, 0x000000ffc0000000ULL,
-                      0x0000008000000000ULL, 0, cfg.device_top ? cfg.device_top : bit(40), 12, 21};
-        t.paddr_top = t.pptr_top - t.pptr_base_offset; // 0x7fc0000000
-        return t;
-    }
-    case arch::riscv64: {
-        arch_traits t{arch::riscv64, 64, 4, 38, 5, 0, 0xffffffc000000000ULL, 0xffffffff80000000ULL,
-                      0xffffffc000000000ULL, 0, cfg.device_top ? cfg.device_top : bit(39), 12, 21};
-        t.paddr_top = t.pptr_top - t.pptr_base_offset; // 0x3f80000000
-        return t;
-    }
+    case arch::x86_64: // PADDR_TOP 0x7f80000000 (510 GiB)
+        return detail::window64(arch::x86_64, 47, 0xffffff8000000000ULL, 0xffffffff80000000ULL, top(bit(47)));
+    case arch::aarch64: // PADDR_TOP 0x7fc0000000
+        return detail::window64(arch::aarch64, 47, 0xffffff8000000000ULL, 0xffffffffc0000000ULL, top(bit(40)));
+    case arch::aarch64_hyp: // PADDR_TOP 0x7fc0000000
+        return detail::window64(arch::aarch64_hyp, 47, 0x0000008000000000ULL, 0x000000ffc0000000ULL, top(bit(40)));
+    case arch::riscv64: // PADDR_TOP 0x3f80000000
+        return detail::window64(arch::riscv64, 38, 0xffffffc000000000ULL, 0xffffffff80000000ULL, top(bit(39)));
     case arch::aarch32: {
         const std::uint64_t phys = cfg.phys_base ? cfg.phys_base : 0x40000000ULL;
-        const std::uint64_t top = cfg.user_top ? cfg.user_top : (cfg.hyp ? 0xe0000000ULL : 0xa0000000ULL);
-        arch_traits t{arch::aarch32, 32, 4, 29, 4, phys, top, 0xfff00000ULL, (top - phys) & 0xffffffffULL, 0,
-                      cfg.device_top ? cfg.device_top : bit(32), 12, cfg.hyp ? 25u : 24u};
-        t.paddr_top = (t.pptr_top - t.pptr_base_offset) & 0xffffffffULL;
-        return t;
+        const std::uint64_t user_top = cfg.user_top ? cfg.user_top : (cfg.hyp ? 0xe0000000ULL : 0xa0000000ULL);
+        const std::uint64_t offset = (user_top - phys) & 0xffffffffULL;
+        return arch_traits{arch::aarch32, 32, 4, 29, 4, phys, user_top, 0xfff00000ULL, offset,
+                           (0xfff00000ULL - offset) & 0xffffffffULL, top(bit(32)), 12, cfg.hyp ? 25u : 24u};
     }
     }
     return arch_traits{};
