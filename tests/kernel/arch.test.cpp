@@ -53,3 +53,9 @@ TEST(Arch, InWindowRejectsRangesThatCrossTheTop) {
     EXPECT_FALSE(t.in_window(0x7f80000000ULL, 12));
     EXPECT_FALSE(t.in_window(0x7f40000000ULL, 31)); // ends past PADDR_TOP
 }
+
+// A platform whose RAM starts at physical 0 (zynq7000: physBase 0, seL4_UserTop 0xe0000000):
+// PPTR_BASE_OFFSET = 0xe0000000 and PADDR_TOP = 0xfff00000 - 0xe0000000 = 0x1ff00000.
+static_assert(traits(config{.target = arch::aarch32, .phys_base = 0, .user_top = 0xe0000000}).paddr_top == 0x1ff00000);
+static_assert(traits(config{.target = arch::aarch32, .phys_base = 0, .user_top = 0xe0000000}).to_pptr(0) == 0xe0000000);
+static_assert(traits(config{.target = arch::aarch32, .phys_base = 0, .user_top = 0xe0000000}).paddr_base == 0);

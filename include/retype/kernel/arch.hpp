@@ -47,6 +47,9 @@ enum class arch : std::uint8_t {
     return false;
 }
 
+/// Marks a config field left at the platform's default where 0 is a meaningful value.
+inline constexpr std::uint64_t platform_default = ~std::uint64_t{0};
+
 /// Kernel build configuration that changes what the model answers. Every field
 /// has seL4's default; zero in a "0 = default" field means "the architecture's
 /// default". A structural aggregate, so it can be a template argument.
@@ -63,7 +66,7 @@ struct config {
     std::uint8_t reset_chunk_bits = 8;     // CONFIG_RESET_CHUNK_BITS
     std::uint8_t root_cnode_bits = 12;     // CONFIG_ROOT_CNODE_SIZE_BITS
     std::uint64_t device_top = 0;          // CONFIG_PADDR_USER_DEVICE_TOP; 0: the architecture's default
-    std::uint64_t phys_base = 0;           // aarch32: the platform's physBase; 0: 0x40000000 (qemu-arm-virt)
+    std::uint64_t phys_base = platform_default; // aarch32: the platform's physBase (0 is a real one, e.g. zynq7000)
     std::uint64_t user_top = 0;            // aarch32: seL4_UserTop (= PPTR_BASE); 0: qemu-arm-virt's value
 
     friend constexpr bool operator==(const config&, const config&) = default;
@@ -128,7 +131,7 @@ inline constexpr arch_traits window64(arch a, unsigned max_untyped_bits, std::ui
     case arch::riscv64: // PADDR_TOP 0x3f80000000
         return detail::window64(arch::riscv64, 38, 0xffffffc000000000ULL, 0xffffffff80000000ULL, top(bit(39)));
     case arch::aarch32: {
-        const std::uint64_t phys = cfg.phys_base ? cfg.phys_base : 0x40000000ULL;
+        const std::uint64_t phys = cfg.phys_base != platform_default ? cfg.phys_base : 0x40000000ULL; // qemu-arm-virt
         const std::uint64_t user_top = cfg.user_top ? cfg.user_top : (cfg.hyp ? 0xe0000000ULL : 0xa0000000ULL);
         const std::uint64_t offset = (user_top - phys) & 0xffffffffULL;
         return arch_traits{arch::aarch32, 32, 4, 29, 4, phys, user_top, 0xfff00000ULL, offset,
