@@ -19,12 +19,16 @@ int main() {
     const std::uint64_t n = bi->untyped.end - bi->untyped.start;
     for (std::uint64_t i = 0; i < n; ++i)
         uts[i] = {bi->untypedList[i].paddr, bi->untypedList[i].sizeBits, bi->untypedList[i].isDevice != 0};
-    // One window over the root CNode from the first untyped slot to the end of the empty range.
-    const retype::backend::cspace_window w{.root = seL4_CapInitThreadCNode, .offset_base = 0, .cptr_base = 0,
-                                           .cptr_depth = seL4_WordBits, .slots = bi->empty.end};
+    // One window over the root CNode from the first untyped cap to the end of the
+    // empty range (the kernel puts the empty slots right after the untypeds), so
+    // the allocator's slot s is CPtr bi->untyped.start + s and the initial caps
+    // below it (TCB, CNode, VSpace, ...) are outside its reach.
+    const seL4_Word base = bi->untyped.start;
+    const retype::backend::cspace_window w{.root = seL4_CapInitThreadCNode, .offset_base = base, .cptr_base = base,
+                                           .cptr_depth = seL4_WordBits, .slots = bi->empty.end - base};
     static retype::backend::sel4_backend b(example::cfg, w);
     static example::vmm_allocator<retype::backend::sel4_backend> a(b);
-    auto vm = example::setup(a, {bi->untyped.start, {uts, n}, bi->empty.start, bi->empty.end});
+    auto vm = example::setup(a, {0, {uts, n}, bi->empty.start - base, bi->empty.end - base});
     if (!vm) std::printf("retype: %s\n", retype::name(vm.error().code).data());
     return vm ? 0 : 1;
 }

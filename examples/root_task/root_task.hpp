@@ -37,7 +37,11 @@ struct vm_objects {
 /// Sets up one guest: its TCB, VCPU and VSpace, and 512 MiB of RAM in 2 MiB frames.
 template <class Backend>
 retype::result<vm_objects> setup(vmm_allocator<Backend>& a, const bootinfo_view& bi) {
-    if (auto r = a.add_slots(bi.empty_start, bi.empty_end - bi.empty_start); !r) return retype::failure(r.error());
+    // The allocator manages at most slot_capacity slots: it takes that much of a
+    // larger empty range (a root CNode of 2^16 slots) and leaves the rest alone.
+    std::uint64_t empty = bi.empty_end - bi.empty_start;
+    if (empty > vmm_allocator<Backend>::slot_capacity) empty = vmm_allocator<Backend>::slot_capacity;
+    if (auto r = a.add_slots(bi.empty_start, empty); !r) return retype::failure(r.error());
     for (std::uint64_t i = 0; i < bi.untypeds.size(); ++i) {
         const untyped_desc& u = bi.untypeds[i];
         // A bootinfo untyped the allocator rejects (e.g. beyond its capacity) is skipped.
