@@ -226,3 +226,80 @@ TYPED_TEST(RangeAt, ThreeFramesNeedAFourFrameBlockWhenHalving) {
     }
 }
 } // namespace
+
+// Seed 003's device untyped on x86_64: 0x8000000000 / 46, whose pptr is 0
+// (2^39 + 2^64 - 2^39 wraps), so pptr alignment and paddr alignment differ for
+// blocks above 2^39. Two 2 MiB device frames at 0xe0000000000.
+namespace {
+constexpr kernel::paddr_t seed3_base = 0x8000000000ULL;
+constexpr kernel::paddr_t seed3_at = 0xe0000000000ULL;
+
+template <class Split, class Align>
+using seed3_t = allocator<model_t, target<x86>, Split, Align, granule<21>, max_untypeds<128>, max_slots<empty_count>,
+                          max_allocations<16>, free_list<array>>;
+
+template <class A>
+result<allocation> seed3_range(model_t& m, std::unique_ptr<A>& a) {
+    a = std::make_unique<A>(m);
+    EXPECT_TRUE(a->add_slots(first_empty, empty_count));
+    EXPECT_TRUE(a->add_untyped(dev_slot, seed3_base, 46, true));
+    return a->allocate_range_at(2 * 0x200000, seed3_at, memory::device);
+}
+
+void expect_seed3_frames(const model_t& m, const allocation& r) {
+    EXPECT_EQ(r.paddr, seed3_at);
+    EXPECT_TRUE(r.device);
+    for (std::uint64_t i = 0; i < 2; ++i) EXPECT_EQ(m.paddr(r.slot + i), seed3_at + i * 0x200000) << "frame " << i;
+}
+} // namespace
+
+// watermark, pptr: padding untypeds from the watermark (offset 0, pptr 0) to
+// the target, each the largest that is pptr-aligned and ends at or before it:
+// 2^43 (to 0x88000000000), 2^42 (to 0xc8000000000), 2^40 (to 0xd8000000000),
+// 2^39 (to 0xe0000000000); then the frames: 5 retypes.
+TEST(RangeAtSeed003, WatermarkPptrPlacesTheFrames) {
+    auto m = std::make_unique<model_t>(x86);
+    std::unique_ptr<seed3_t<split<watermark>, align_on::pptr>> a;
+    auto r = seed3_range(*m, a);
+    ASSERT_TRUE(r) << name(r.error().code);
+    expect_seed3_frames(*m, *r);
+    EXPECT_EQ(r->retypes, 5u);
+}
+
+// watermark, paddr: the first padding untyped (2^39 at 0x8000000000) lands where
+// predicted; the second is predicted 2^40 at paddr 0x10000000000, but the kernel
+// aligns its pptr (2^39) up to 2^40: offset 2^40, paddr 0x18000000000. The
+// allocator reports the misprediction (value = predicted, limit = actual) and
+// undoes its retypes: no frame, no live allocation.
+TEST(RangeAtSeed003, WatermarkPaddrReportsTheMisprediction) {
+    auto m = std::make_unique<model_t>(x86);
+    std::unique_ptr<seed3_t<split<watermark>, align_on::paddr>> a;
+    auto r = seed3_range(*m, a);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, error_code::mispredicted);
+    EXPECT_EQ(r.error().value, 0x10000000000ULL);
+    EXPECT_EQ(r.error().limit, 0x18000000000ULL);
+    EXPECT_EQ(a->stats().allocations, 0u);
+    EXPECT_EQ(a->stats().slots, 0u);
+    for (backend::slot_t s = first_empty; s < first_empty + empty_count; ++s)
+        EXPECT_FALSE(m->occupied(s)) << "slot " << s;
+}
+
+// buddy / binary_search: halve 2^46 to a 2^22 block holding the target (every
+// block pptr-aligned, whatever the alignment source): 24 halvings + 1 = 25 retypes.
+TEST(RangeAtSeed003, BuddyPlacesTheFrames) {
+    auto m = std::make_unique<model_t>(x86);
+    std::unique_ptr<seed3_t<split<buddy>, align_on::paddr>> a;
+    auto r = seed3_range(*m, a);
+    ASSERT_TRUE(r) << name(r.error().code);
+    expect_seed3_frames(*m, *r);
+    EXPECT_EQ(r->retypes, 25u);
+}
+TEST(RangeAtSeed003, BinarySearchPlacesTheFrames) {
+    auto m = std::make_unique<model_t>(x86);
+    std::unique_ptr<seed3_t<split<binary_search>, align_on::paddr>> a;
+    auto r = seed3_range(*m, a);
+    ASSERT_TRUE(r) << name(r.error().code);
+    expect_seed3_frames(*m, *r);
+    EXPECT_EQ(r->retypes, 25u);
+}
