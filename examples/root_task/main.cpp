@@ -24,8 +24,11 @@ int main() {
     // the allocator's slot s is CPtr bi->untyped.start + s and the initial caps
     // below it (TCB, CNode, VSpace, ...) are outside its reach.
     const seL4_Word base = bi->untyped.start;
-    const retype::backend::cspace_window w{.root = seL4_CapInitThreadCNode, .offset_base = base, .cptr_base = base,
-                                           .cptr_depth = seL4_WordBits, .slots = bi->empty.end - base};
+    const retype::backend::cspace_window w{.root = seL4_CapInitThreadCNode,
+                                           .offset_base = base,
+                                           .cptr_base = base,
+                                           .cptr_depth = seL4_WordBits,
+                                           .slots = bi->empty.end - base};
     static retype::backend::sel4_backend b(example::cfg, w);
     static example::vmm_allocator<retype::backend::sel4_backend> a(b);
     auto vm = example::setup(a, {0, {uts, n}, bi->empty.start - base, bi->empty.end - base});

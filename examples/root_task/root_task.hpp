@@ -17,9 +17,9 @@ struct untyped_desc {
     bool device;
 };
 struct bootinfo_view {
-    std::uint64_t untyped_start;              // bi->untyped.start: slot of untypedList[0]
-    std::span<const untyped_desc> untypeds;   // bi->untypedList[0 .. untyped.end - untyped.start)
-    std::uint64_t empty_start, empty_end;     // bi->empty
+    std::uint64_t untyped_start;            // bi->untyped.start: slot of untypedList[0]
+    std::span<const untyped_desc> untypeds; // bi->untypedList[0 .. untyped.end - untyped.start)
+    std::uint64_t empty_start, empty_end;   // bi->empty
 };
 
 inline constexpr retype::kernel::config cfg{.target = retype::kernel::arch::aarch64_hyp};
@@ -27,8 +27,8 @@ inline constexpr retype::kernel::config cfg{.target = retype::kernel::arch::aarc
 /// A VMM's allocator: buddy (objects come and go), 2 MiB guest frames,
 /// kernel-virtual alignment (what the kernel does), intrusive free lists.
 template <class Backend>
-using vmm_allocator = retype::allocator<Backend, retype::target<cfg>, retype::split<retype::buddy>,
-                                        retype::granule<21>, retype::max_untypeds<256>, retype::max_slots<8192>>;
+using vmm_allocator = retype::allocator<Backend, retype::target<cfg>, retype::split<retype::buddy>, retype::granule<21>,
+                                        retype::max_untypeds<256>, retype::max_slots<8192>>;
 
 struct vm_objects {
     retype::allocation tcb, vcpu, vspace, guest_ram;

@@ -98,9 +98,18 @@ int main() {
         if (!c.present) continue;
         const retype::kernel::paddr_t p = kernel.machine.paddr(c.obj);
         switch (c.type) {
-        case object_type::tcb: ++tcbs; check(p == 0x40000000, "TCB paddr", p, 0x40000000); break;
-        case object_type::vcpu: ++vcpus; check(p == 0x40001000, "VCPU paddr", p, 0x40001000); break;
-        case object_type::vspace: ++vspaces; check(p == 0x40002000, "VSpace paddr", p, 0x40002000); break;
+        case object_type::tcb:
+            ++tcbs;
+            check(p == 0x40000000, "TCB paddr", p, 0x40000000);
+            break;
+        case object_type::vcpu:
+            ++vcpus;
+            check(p == 0x40001000, "VCPU paddr", p, 0x40001000);
+            break;
+        case object_type::vspace:
+            ++vspaces;
+            check(p == 0x40002000, "VSpace paddr", p, 0x40002000);
+            break;
         case object_type::frame_2m:
             if (frames == 0) first_frame = s;
             check(s == first_frame + frames, "frames in consecutive slots", s, first_frame + frames);

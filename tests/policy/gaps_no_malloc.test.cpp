@@ -128,9 +128,9 @@ int exercise(A& a) noexcept {
         ok(bool(rg));
         auto rga = a.allocate_range_at(0x4000, 0xfe800000, memory::device);
         ok(bool(rga));
-        ok(!a.allocate(object_type::untyped, 40));                       // no memory
-        ok(!a.allocate_at(object_type::frame_4k, 0, 0x9000000));         // outside every untyped
-        ok(!a.allocate_range_at(0x4000, 0xfe800000, memory::ram));      // device/RAM mismatch
+        ok(!a.allocate(object_type::untyped, 40));                 // no memory
+        ok(!a.allocate_at(object_type::frame_4k, 0, 0x9000000));   // outside every untyped
+        ok(!a.allocate_range_at(0x4000, 0xfe800000, memory::ram)); // device/RAM mismatch
         for (auto id : ids) ok(bool(a.free(id)));
         if (d) ok(bool(a.free(d->id)));
         if (rg) ok(bool(a.free(rg->id)));

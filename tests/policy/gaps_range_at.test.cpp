@@ -38,7 +38,7 @@ struct case_t {
     static constexpr bool watermark = std::is_same_v<Split, split<retype::watermark>>;
     using type = allocator<model_t, target<x86>, Split, Align, granule<Granule>, max_untypeds<128>,
                            max_slots<empty_count>, max_allocations<16>, free_list<intrusive>>;
-    static constexpr object_type frame = Granule == 12 ? object_type::frame_4k
+    static constexpr object_type frame = Granule == 12   ? object_type::frame_4k
                                          : Granule == 21 ? object_type::frame_2m
                                                          : object_type::frame_1g;
 };
@@ -87,13 +87,14 @@ protected:
     std::unique_ptr<typename C::type> a;
 };
 
-using cases = ::testing::Types<
-    case_t<split<watermark>, align_on::pptr, 12>, case_t<split<watermark>, align_on::pptr, 21>,
-    case_t<split<watermark>, align_on::pptr, 30>, case_t<split<watermark>, align_on::paddr, 21>,
-    case_t<split<buddy>, align_on::pptr, 12>, case_t<split<buddy>, align_on::pptr, 21>,
-    case_t<split<buddy>, align_on::pptr, 30>, case_t<split<buddy>, align_on::paddr, 30>,
-    case_t<split<binary_search>, align_on::pptr, 12>, case_t<split<binary_search>, align_on::pptr, 21>,
-    case_t<split<binary_search>, align_on::pptr, 30>, case_t<split<binary_search>, align_on::paddr, 12>>;
+using cases =
+    ::testing::Types<case_t<split<watermark>, align_on::pptr, 12>, case_t<split<watermark>, align_on::pptr, 21>,
+                     case_t<split<watermark>, align_on::pptr, 30>, case_t<split<watermark>, align_on::paddr, 21>,
+                     case_t<split<buddy>, align_on::pptr, 12>, case_t<split<buddy>, align_on::pptr, 21>,
+                     case_t<split<buddy>, align_on::pptr, 30>, case_t<split<buddy>, align_on::paddr, 30>,
+                     case_t<split<binary_search>, align_on::pptr, 12>, case_t<split<binary_search>, align_on::pptr, 21>,
+                     case_t<split<binary_search>, align_on::pptr, 30>,
+                     case_t<split<binary_search>, align_on::paddr, 12>>;
 TYPED_TEST_SUITE(RangeAt, cases);
 
 // Two frames at offset 2 granules of the 16 GiB untyped.
@@ -156,8 +157,7 @@ TYPED_TEST(RangeAt, OverlapWithAnAllocationChangesNothing) {
     const kernel::paddr_t at = ram_base + 2 * this->gran;
     ASSERT_TRUE(this->a->allocate_range_at(2 * this->gran, at));
     // The same range again.
-    this->expect_unchanged_failure([&] { return this->a->allocate_range_at(2 * this->gran, at); },
-                                   error_code::overlap);
+    this->expect_unchanged_failure([&] { return this->a->allocate_range_at(2 * this->gran, at); }, error_code::overlap);
     // Four frames from the untyped's base: [0, 4 granules) covers [2, 4) in use.
     this->expect_unchanged_failure([&] { return this->a->allocate_range_at(4 * this->gran, ram_base); },
                                    error_code::overlap);
@@ -169,8 +169,8 @@ TYPED_TEST(RangeAt, MisalignedBaseChangesNothing) {
         [&] { return this->a->allocate_range_at(2 * this->gran, ram_base + 2 * this->gran + this->gran / 2); },
         error_code::misaligned);
     // A byte count that is not a multiple of the granule.
-    this->expect_unchanged_failure(
-        [&] { return this->a->allocate_range_at(this->gran + 0x1000 / 2, ram_base); }, error_code::misaligned);
+    this->expect_unchanged_failure([&] { return this->a->allocate_range_at(this->gran + 0x1000 / 2, ram_base); },
+                                   error_code::misaligned);
     this->expect_unchanged_failure([&] { return this->a->allocate_range_at(0, ram_base); },
                                    error_code::invalid_argument);
 }
@@ -192,9 +192,9 @@ TYPED_TEST(RangeAt, DeviceRamMismatchChangesNothing) {
 //   offset 4 MiB, reached by 34 - 22 = 12 halvings: 15 retypes.
 template <class C>
 class RangeAtBatched : public RangeAt<C> {};
-using batched_cases = ::testing::Types<case_t<split<watermark>, align_on::pptr, 12>,
-                                       case_t<split<buddy>, align_on::pptr, 12>,
-                                       case_t<split<binary_search>, align_on::pptr, 12>>;
+using batched_cases =
+    ::testing::Types<case_t<split<watermark>, align_on::pptr, 12>, case_t<split<buddy>, align_on::pptr, 12>,
+                     case_t<split<binary_search>, align_on::pptr, 12>>;
 TYPED_TEST_SUITE(RangeAtBatched, batched_cases);
 
 TYPED_TEST(RangeAtBatched, SixHundredFramesInThreeBatches) {
