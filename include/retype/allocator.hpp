@@ -23,7 +23,8 @@
 //
 // Complexity per operation (U = max_untypeds, W = word bits, S = max_slots,
 // n = objects in the request, F = fan_out_limit):
-//   allocate, buddy/binary_search: O(W) lists + O(S/64) slot search + O(n/F) retypes
+//   allocate, buddy/binary_search: O(W) lists + slot run search (O(1) usually, O(U + A) at
+//     most; see take_slot_run) + O(n/F) retypes
 //   allocate, watermark: O(W) for count 1 (first untyped of a fitting class);
 //     count > 1 may visit every untyped of the fitting classes: O(U)
 //   allocate_at: O(U) to find the bootinfo untyped + O(W) halvings or paddings
@@ -147,22 +148,35 @@ struct record {
 
 /// One planned seL4_Untyped_Retype (count may exceed the fan-out limit; the
 /// executor batches it into consecutive calls that continue the watermark).
+/// No default member initialisers, on purpose: a plan's tables are left
+/// uninitialised and only the entries a plan writes are ever read, so planning
+/// costs what the request needs, not a fill of every table (C++20 allows this
+/// in constant expressions too).
 struct step {
-    backend::slot_t untyped = 0;
-    kernel::object_type type = kernel::object_type::untyped;
-    std::uint64_t size_bits = 0;
-    std::uint8_t object_bits = 0;
-    backend::slot_t dest = 0;
-    std::uint64_t count = 1;
-    kernel::paddr_t paddr = 0; // predicted paddr of object 0
+    backend::slot_t untyped;
+    kernel::object_type type;
+    std::uint64_t size_bits;
+    std::uint8_t object_bits;
+    backend::slot_t dest;
+    std::uint64_t count;
+    kernel::paddr_t paddr; // predicted paddr of object 0
 };
 
-/// One halving: the parent block retyped into two halves of 2^bits.
+/// One halving: the parent block retyped into two halves of 2^bits. Trivial, as step.
 struct halving {
-    backend::slot_t dest = 0; // lo in dest, hi in dest + 1
-    kernel::paddr_t lo_paddr = 0;
-    std::uint8_t bits = 0;
-    bool keep_hi = false;
+    backend::slot_t dest; // lo in dest, hi in dest + 1
+    kernel::paddr_t lo_paddr;
+    std::uint8_t bits;
+    bool keep_hi;
+};
+
+/// A free run of slots [first, first + count), as offsets from the managed
+/// range's first slot. Off is 32 bits when max_slots allows it.
+template <class Off>
+struct slot_run {
+    Off first = 0;
+    Off count = 0;
+    friend constexpr bool operator==(const slot_run&, const slot_run&) = default;
 };
 
 inline constexpr std::size_t max_steps = 136; // 64 halvings or ~2x47 paddings, plus the object
@@ -184,6 +198,15 @@ public:
     static constexpr std::size_t untyped_capacity = C.max_untypeds;
     static constexpr std::size_t allocation_capacity = C.max_allocations ? C.max_allocations : C.max_untypeds;
     static constexpr std::size_t slot_capacity = C.max_slots;
+    /// Free slot runs that can exist at once. Every used slot of the managed
+    /// range belongs to one owner whose slots are consecutive: a record (its
+    /// objects, after its paddings) or a half's descriptor (one slot). Free runs
+    /// are the gaps between owners, so there are at most owners + 1 of them,
+    /// i.e. U + A + 1 (a plan reserves its run only once a record is known to be
+    /// free). The table never runs out, whatever max_slots is.
+    static constexpr std::size_t slot_run_capacity = untyped_capacity + allocation_capacity + 1;
+    using slot_offset = std::conditional_t<(C.max_slots <= 0xffffffffu), std::uint32_t, std::uint64_t>;
+    using slot_run = detail::slot_run<slot_offset>;
     static constexpr kernel::object_type granule_type = *frame_of_bits(C.target, C.granule_bits);
 
     using free_list_type =
@@ -196,7 +219,8 @@ public:
         std::array<detail::record, allocation_capacity> records{};
         std::array<std::uint32_t, untyped_capacity> list_next{};
         std::array<std::uint32_t, detail::classes> list_head{};
-        std::array<std::uint64_t, (slot_capacity + 63) / 64> slot_map{};
+        std::array<slot_run, slot_run_capacity> slot_runs{}; // [0, slot_runs_n) in use, the rest zero
+        std::size_t slot_runs_n = 0;
         backend::slot_t slot_base = 0;
         std::uint64_t slot_count = 0;
         usage stats{};
@@ -229,6 +253,8 @@ public:
                 return failure(make_error(error_code::overlap, u.slot, first));
         slot_base_ = first;
         slot_count_ = count;
+        runs_[0] = slot_run{0, static_cast<slot_offset>(count)};
+        runs_n_ = 1;
         return {};
     }
 
@@ -445,7 +471,8 @@ public:
             s.list_head[c] = lists_.front(c);
             for (std::uint32_t i = lists_.front(c); i != no_index; i = lists_.next(c, i)) s.list_next[i] = lists_.next(c, i);
         }
-        s.slot_map = slot_map_;
+        for (std::size_t i = 0; i < runs_n_; ++i) s.slot_runs[i] = runs_[i];
+        s.slot_runs_n = runs_n_;
         s.slot_base = slot_base_;
         s.slot_count = slot_count_;
         s.stats = stats();
@@ -456,10 +483,12 @@ private:
     using untyped_desc = detail::untyped_desc;
     using ustate = detail::ustate;
 
+    // Left uninitialised on purpose (see detail::step): only [0, n) and
+    // [0, halvings_n) are written and read.
     struct plan {
-        std::array<detail::step, detail::max_steps> steps{};
+        std::array<detail::step, detail::max_steps> steps;
         std::size_t n = 0;
-        std::array<detail::halving, 64> halvings{};
+        std::array<detail::halving, 64> halvings;
         std::size_t halvings_n = 0;
         std::uint32_t block = no_index; // descriptor the objects come from (before halving)
         backend::slot_t slot_runs_first = 0; // the one slot run the plan reserved
@@ -502,7 +531,7 @@ private:
         auto bits = check_request(type, size_bits, count, mem);
         if (!bits) return failure(bits.error());
         if (rec_free_n_ == 0) return failure(make_error(error_code::capacity_exhausted, 1, allocation_capacity));
-        plan p{};
+        plan p;
         // Plan on unchanged state. Slots are the one table touched while planning
         // (a run is reserved so the next run does not take it); every failure
         // below releases them, so the state is as before.
@@ -725,8 +754,8 @@ private:
             if (!backend_->cnode_revoke(ut_[p].slot)) break; // the kernel refused: both halves stay free, unmerged
             ++stats_.revokes;
             unlist(sib);
-            free_slot_run(ut_[b].slot, 1);
-            free_slot_run(ut_[sib].slot, 1);
+            // The halves were made by one retype into dest and dest + 1.
+            free_slot_run(ut_[ut_[p].lo].slot, 2);
             release_untyped(b);
             release_untyped(sib);
             ut_[p].state = ustate::free;
@@ -865,44 +894,66 @@ private:
         rec_free_[rec_free_n_++] = ri;
     }
 
-    // Slots: a bitmap over the empty range; first fit for a run of n. O(S/64)
-    // words when the range is mostly full or mostly empty.
-    [[nodiscard]] constexpr bool slot_used(std::uint64_t i) const noexcept {
-        return ((slot_map_[i / 64] >> (i % 64)) & 1) != 0;
-    }
+    // Slots: the free runs of the managed range, sorted by descending first
+    // slot and always coalesced (no two runs touch). Descending, so that the
+    // lowest run, where first fit takes from, is the last entry: taking it whole
+    // or freeing near it moves few entries.
+    //
+    // take: first fit from the lowest slot up, carved from the run's low end.
+    //   O(1) when the lowest run is long enough (the usual case), O(R) at most
+    //   (R = runs in use <= U + A + 1), plus O(R) moves when a run is used up.
+    // free: O(log R) to find the neighbours, O(1) to extend one, or O(R) moves
+    //   to insert a new run (only the runs below the freed slots move).
     [[nodiscard]] constexpr result<backend::slot_t> take_slot_run(std::uint64_t n) noexcept {
-        std::uint64_t run = 0;
-        std::uint64_t start = 0;
-        for (std::uint64_t i = 0; i < slot_count_ && run < n;) {
-            const bool whole = i % 64 == 0 && slot_count_ - i >= 64;
-            if (whole && slot_map_[i / 64] == ~std::uint64_t{0}) {
-                run = 0;
-                i += 64;
-            } else if (whole && slot_map_[i / 64] == 0) {
-                if (run == 0) start = i;
-                run += 64;
-                i += 64;
-            } else if (slot_used(i)) {
-                run = 0;
-                ++i;
-            } else {
-                if (run == 0) start = i;
-                ++run;
-                ++i;
+        for (std::size_t i = runs_n_; i-- > 0;) {
+            slot_run& r = runs_[i];
+            if (r.count < n) continue;
+            const std::uint64_t first = r.first;
+            if (r.count == n) erase_run(i);
+            else {
+                r.first = static_cast<slot_offset>(r.first + n);
+                r.count = static_cast<slot_offset>(r.count - n);
             }
+            slots_used_ += n;
+            return slot_base_ + first;
         }
-        if (run < n) return failure(make_error(error_code::capacity_exhausted, n, slot_count_ - slots_used_));
-        for (std::uint64_t i = start; i < start + n; ++i) slot_map_[i / 64] |= std::uint64_t{1} << (i % 64);
-        slots_used_ += n;
-        return slot_base_ + start;
+        return failure(make_error(error_code::capacity_exhausted, n, slot_count_ - slots_used_));
     }
     constexpr void free_slot_run(backend::slot_t first, std::uint64_t n) noexcept {
-        Expects(first >= slot_base_ && first - slot_base_ + n <= slot_count_);
-        for (std::uint64_t i = first - slot_base_; i < first - slot_base_ + n; ++i) {
-            Expects(slot_used(i));
-            slot_map_[i / 64] &= ~(std::uint64_t{1} << (i % 64));
+        Expects(n > 0 && first >= slot_base_ && first - slot_base_ <= slot_count_ && n <= slot_count_ - (first - slot_base_));
+        const std::uint64_t off = first - slot_base_;
+        // j: the first run below off (runs [0, j) lie above it).
+        std::size_t lo = 0, hi = runs_n_;
+        while (lo < hi) {
+            const std::size_t mid = lo + (hi - lo) / 2;
+            if (runs_[mid].first > off) lo = mid + 1;
+            else hi = mid;
+        }
+        const std::size_t j = lo;
+        // Freed twice or never taken: the slots overlap a free run.
+        Expects(j == runs_n_ || std::uint64_t{runs_[j].first} + runs_[j].count <= off);
+        Expects(j == 0 || off + n <= runs_[j - 1].first);
+        const bool join_below = j < runs_n_ && std::uint64_t{runs_[j].first} + runs_[j].count == off;
+        const bool join_above = j > 0 && off + n == runs_[j - 1].first;
+        if (join_below && join_above) {
+            runs_[j].count = static_cast<slot_offset>(runs_[j].count + n + runs_[j - 1].count);
+            erase_run(j - 1);
+        } else if (join_below) {
+            runs_[j].count = static_cast<slot_offset>(runs_[j].count + n);
+        } else if (join_above) {
+            runs_[j - 1].first = static_cast<slot_offset>(off);
+            runs_[j - 1].count = static_cast<slot_offset>(runs_[j - 1].count + n);
+        } else {
+            Expects(runs_n_ < slot_run_capacity); // cannot fail: see slot_run_capacity
+            for (std::size_t i = runs_n_; i > j; --i) runs_[i] = runs_[i - 1];
+            runs_[j] = slot_run{static_cast<slot_offset>(off), static_cast<slot_offset>(n)};
+            ++runs_n_;
         }
         slots_used_ -= n;
+    }
+    constexpr void erase_run(std::size_t i) noexcept {
+        for (std::size_t k = i + 1; k < runs_n_; ++k) runs_[k - 1] = runs_[k];
+        runs_[--runs_n_] = slot_run{};
     }
 
     Backend* backend_;
@@ -913,7 +964,8 @@ private:
     std::size_t ut_free_n_ = 0;
     std::size_t rec_free_n_ = 0;
     free_list_type lists_{};
-    std::array<std::uint64_t, (slot_capacity + 63) / 64> slot_map_{};
+    std::array<slot_run, slot_run_capacity> runs_{};
+    std::size_t runs_n_ = 0;
     backend::slot_t slot_base_ = 0;
     std::uint64_t slot_count_ = 0;
     std::uint64_t slots_used_ = 0;

@@ -5,8 +5,12 @@
 //
 // Why a slot table: the allocator speaks slots, the model speaks object_refs;
 // the table is the model's CSpace. It checks what seL4 checks on the
-// destination window (an occupied slot is seL4_DeleteFirst, a slot outside the
-// table seL4_RangeError) and reports the paddr the model placed object 0 at.
+// destination window (an occupied slot is seL4_DeleteFirst) and reports the
+// paddr the model placed object 0 at. A slot outside the table is
+// error_code::out_of_window (value = the slot, limit = Slots - 1), retype's own
+// code and not seL4_RangeError: the table's size is a limit of this model, not
+// something the kernel would say, and a recorder wrapping the model must not
+// write it down as a kernel error that a replay would answer differently.
 #pragma once
 
 #include <retype/backend/concept.hpp>
@@ -30,7 +34,7 @@ public:
     /// Corresponds to the bootinfo handing an untyped to the root task in slot s.
     [[nodiscard]] constexpr result<void> declare_untyped(slot_t s, kernel::paddr_t paddr, std::uint64_t size_bits,
                                                          bool device) noexcept {
-        if (s >= Slots) return failure(range_error(0, Slots - 1));
+        if (s >= Slots) return failure(outside(s));
         if (occupied(s)) return failure(error{.code = error_code::delete_first, .value = s});
         auto ref = machine_.add_untyped(paddr, size_bits, device);
         if (!ref) return failure(ref.error());
@@ -40,8 +44,10 @@ public:
 
     /// Corresponds to seL4_Untyped_Retype(untyped, type, size_bits, root, 0, 0, dest, count).
     [[nodiscard]] constexpr result<retype_report> untyped_retype(const retype_call& c) noexcept {
-        if (c.untyped >= Slots || !occupied(c.untyped)) return failure(error{.code = error_code::failed_lookup});
-        if (c.count > Slots || c.dest > Slots - c.count) return failure(range_error(0, Slots - 1));
+        if (c.untyped >= Slots) return failure(outside(c.untyped));
+        if (!occupied(c.untyped)) return failure(error{.code = error_code::failed_lookup});
+        if (c.count > Slots || c.dest > Slots - c.count)
+            return failure(outside(c.dest < Slots ? Slots : c.dest)); // the first slot past the table
         for (std::uint64_t i = 0; i < c.count; ++i)
             if (occupied(c.dest + i)) return failure(error{.code = error_code::delete_first, .value = c.dest + i});
         auto out = machine_.retype(slots_[c.untyped], kernel::retype_args{.type = c.type, .size_bits = c.size_bits,
@@ -60,7 +66,7 @@ public:
 
     /// Corresponds to seL4_CNode_Delete on slot s.
     [[nodiscard]] constexpr result<void> cnode_delete(slot_t s) noexcept {
-        if (s >= Slots) return failure(range_error(0, Slots - 1));
+        if (s >= Slots) return failure(outside(s));
         if (!occupied(s)) return {}; // deleting an empty slot succeeds in seL4
         auto r = machine_.remove(slots_[s]);
         if (!r) return failure(r.error());
@@ -70,7 +76,7 @@ public:
 
     /// Corresponds to seL4_CNode_Revoke on slot s: every descendant goes.
     [[nodiscard]] constexpr result<void> cnode_revoke(slot_t s) noexcept {
-        if (s >= Slots) return failure(range_error(0, Slots - 1));
+        if (s >= Slots) return failure(outside(s));
         if (!occupied(s)) return {};
         auto r = machine_.revoke(slots_[s]);
         if (!r) return failure(r.error());
@@ -96,6 +102,10 @@ public:
     }
 
 private:
+    [[nodiscard]] static constexpr error outside(slot_t s) noexcept {
+        return make_error(error_code::out_of_window, s, Slots - 1);
+    }
+
     kernel::machine<Nodes> machine_;
     std::array<kernel::object_ref, Slots> slots_{};
 };
