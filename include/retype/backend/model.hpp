@@ -24,8 +24,9 @@
 namespace retype::backend {
 
 /// Requires: Nodes >= 1, Slots >= 1. Every operation leaves the state unchanged
-/// when it fails. Complexity: declare O(Nodes), retype O(count + Nodes), delete
-/// O(1), revoke O(Nodes x depth + Slots).
+/// when it fails. Complexity: as kernel::machine, plus O(count) for a retype and
+/// O(objects in the revoked subtree) for a revoke (the slots to clear are found
+/// through the subtree, not by scanning the table).
 template <std::size_t Nodes, std::size_t Slots>
 class model {
 public:
@@ -39,6 +40,7 @@ public:
         auto ref = machine_.add_untyped(paddr, size_bits, device);
         if (!ref) return failure(ref.error());
         slots_[s] = *ref;
+        node_slot_[ref->node] = s;
         return {};
     }
 
@@ -57,6 +59,7 @@ public:
         kernel::object_ref r = out->first;
         for (std::uint64_t i = 0; i < c.count; ++i) {
             slots_[c.dest + i] = r;
+            if (r.index == 0) node_slot_[r.node] = c.dest + i; // a node's objects sit in consecutive slots
             const auto& n = machine_.nodes()[r.node];
             if (r.index + 1 < n.count) ++r.index;
             else r = kernel::object_ref{n.next, 0};
@@ -78,11 +81,14 @@ public:
     [[nodiscard]] constexpr result<void> cnode_revoke(slot_t s) noexcept {
         if (s >= Slots) return failure(outside(s));
         if (!occupied(s)) return {};
-        auto r = machine_.revoke(slots_[s]);
+        const kernel::object_ref ut = slots_[s];
+        // The machine refuses only a dead object or a non-untyped, and then changes
+        // nothing; otherwise it cannot fail, so the descendants' slots are cleared
+        // first, while the subtree is still linked.
+        const bool can_revoke = machine_.is_live(ut) && machine_.nodes()[ut.node].type == kernel::object_type::untyped;
+        if (can_revoke) clear_descendants(ut.node);
+        auto r = machine_.revoke(ut);
         if (!r) return failure(r.error());
-        // The descendants' slots are now empty; no node was reused yet.
-        for (std::size_t i = 0; i < Slots; ++i)
-            if (slots_[i].node != kernel::no_node && !machine_.is_live(slots_[i])) slots_[i] = kernel::object_ref{};
         return {};
     }
 
@@ -102,12 +108,34 @@ public:
     }
 
 private:
+    /// Empties the slot of every live object below `root`: a pre-order walk of
+    /// the machine's child/sibling links (read only).
+    constexpr void clear_descendants(std::uint32_t root) noexcept {
+        const auto& ns = machine_.nodes();
+        std::uint32_t cur = ns[root].first_child;
+        while (cur != kernel::no_node) {
+            for (std::uint32_t i = 0; i < ns[cur].count; ++i) {
+                const slot_t at = node_slot_[cur] + i;
+                if (at < Slots && slots_[at] == kernel::object_ref{cur, i}) slots_[at] = kernel::object_ref{};
+            }
+            if (ns[cur].first_child != kernel::no_node) {
+                cur = ns[cur].first_child;
+                continue;
+            }
+            while (cur != root && ns[cur].next_sibling == kernel::no_node) cur = ns[cur].parent;
+            cur = cur == root ? kernel::no_node : ns[cur].next_sibling;
+        }
+    }
+
     [[nodiscard]] static constexpr error outside(slot_t s) noexcept {
         return make_error(error_code::out_of_window, s, Slots - 1);
     }
 
     kernel::machine<Nodes> machine_;
     std::array<kernel::object_ref, Slots> slots_{};
+    // Slot of object 0 of each node, for revoke; meaningful only for nodes that
+    // hold live objects, so it is not part of the compared state.
+    std::array<slot_t, Nodes> node_slot_{};
 };
 
 static_assert(backend<model<1, 1>>);
