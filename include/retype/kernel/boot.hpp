@@ -165,7 +165,7 @@ template <std::size_t N>
 template <std::size_t MaxUntypeds, std::size_t MaxDropped>
 struct emitter {
     const arch_traits& t;
-    std::uint32_t bootinfo_limit;
+    std::uint32_t bootinfo_limit = 0;
     boot_untypeds<MaxUntypeds, MaxDropped>& out;
     std::size_t emitted = 0;
 
