@@ -78,11 +78,11 @@ public:
     [[nodiscard]] constexpr std::size_t room() const noexcept { return max_size() - size_; }
 
     /// The object named `k`, or nullptr.
-    [[nodiscard]] constexpr const kernel::object_ref* find(name_key k) const noexcept {
+    [[nodiscard]] constexpr const kernel::object_ref* find(const name_key& k) const noexcept {
         const std::size_t i = locate(detail::spelling(k));
         return i == npos ? nullptr : &slots_[i].ref;
     }
-    [[nodiscard]] constexpr bool contains(name_key k) const noexcept { return find(k) != nullptr; }
+    [[nodiscard]] constexpr bool contains(const name_key& k) const noexcept { return find(k) != nullptr; }
 
     /// Requires: room() > 0 and !contains(k).
     constexpr void insert(name_key k, kernel::object_ref ref) noexcept {

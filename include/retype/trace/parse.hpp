@@ -37,9 +37,9 @@ inline constexpr std::size_t max_line_length = 4096;
         if (c >= '0' && c <= '9')
             d = static_cast<std::uint64_t>(c - '0');
         else if (base == 16 && c >= 'a' && c <= 'f')
-            d = static_cast<std::uint64_t>(c - 'a' + 10);
+            d = static_cast<std::uint64_t>(c - 'a') + 10;
         else if (base == 16 && c >= 'A' && c <= 'F')
-            d = static_cast<std::uint64_t>(c - 'A' + 10);
+            d = static_cast<std::uint64_t>(c - 'A') + 10;
         else
             return false;
         if (v > (~std::uint64_t{0} - d) / base) return false;
@@ -60,7 +60,7 @@ namespace detail {
 /// Requires: pos + n <= s.size().
 [[nodiscard]] constexpr std::string_view slice(std::string_view s, std::size_t pos, std::size_t n) noexcept {
     Expects(pos <= s.size() && n <= s.size() - pos);
-    return std::string_view(s.data() + pos, n);
+    return {s.data() + pos, n};
 }
 
 /// The space-separated tokens of one line, comment already removed.
