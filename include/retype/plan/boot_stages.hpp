@@ -30,7 +30,7 @@ namespace detail {
     return v <= 1 ? 0u : 64u - static_cast<unsigned>(std::countl_zero(v - 1));
 }
 inline constexpr std::uint64_t kib = 1024;
-inline constexpr std::uint64_t mib = 1024 * 1024;
+inline constexpr std::uint64_t mib = 1024 * kib;
 inline constexpr std::uint64_t page = 4096;
 
 /// A small sorted list of ranges.
@@ -237,7 +237,7 @@ inline constexpr std::uint64_t initial_caps = 16;
     res.sort();
     for (std::size_t i = 0; i < res.count; ++i) mem.add_reserved(kernel::region{res.at[i].base, res.at[i].end()});
     // Extra bootinfo on ARM carries the DTB behind a seL4_BootInfoHeader (two words).
-    const std::uint64_t header = t.word_bits / 8 * 2;
+    const std::uint64_t header = std::uint64_t{t.word_bits} / 8 * 2;
     mem.extra_bi_bits = kernel::extra_bi_size_bits(p.dtb.size ? p.dtb.size + header : 0);
     // The rootserver's virtual range: image, IPC buffer, bootinfo, extra bootinfo.
     const std::uint64_t ui_end = p.rootserver_vaddr + detail::round_up(p.rootserver.size, detail::page);

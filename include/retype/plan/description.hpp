@@ -34,10 +34,13 @@ struct name_t {
     std::array<char, 24> chars{};
 
     constexpr name_t() = default;
-    constexpr name_t(std::string_view s) noexcept { // NOLINT: implicit on purpose, for designated initializers
+    // Implicit on purpose: designated initializers and add() take plain strings.
+    // cppcheck-suppress noExplicitConstructor
+    constexpr name_t(std::string_view s) noexcept { // NOLINT(google-explicit-constructor,hicpp-explicit-conversions)
         for (std::size_t i = 0; i < s.size() && i + 1 < chars.size(); ++i) chars[i] = s[i];
     }
-    constexpr name_t(const char* s) noexcept : name_t(std::string_view{s}) {}
+    // cppcheck-suppress noExplicitConstructor
+    constexpr name_t(const char* s) noexcept : name_t(std::string_view{s}) {} // NOLINT(google-explicit-constructor,hicpp-explicit-conversions)
     [[nodiscard]] constexpr std::string_view view() const noexcept {
         std::size_t n = 0;
         while (n < chars.size() && chars[n] != '\0') ++n;
@@ -207,7 +210,7 @@ struct system {
 
     static constexpr std::size_t capacity() noexcept { return MaxComponents; }
     /// Appends a component; returns nullptr when full.
-    constexpr component* add(name_t n) noexcept {
+    constexpr component* add(const name_t& n) noexcept {
         if (n_components >= MaxComponents) return nullptr;
         component& c = components[n_components++];
         c = component{};

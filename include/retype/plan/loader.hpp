@@ -129,9 +129,9 @@ template <std::size_t Capacity>
     // 1. Exact untypeds, largest first, then by address (capDL's sort: paddr
     //    objects first, by size, then name; CAmkES names follow the address).
     struct mmio_ref {
-        std::uint16_t component;
-        std::uint8_t index;
-        exact_untyped e;
+        std::uint16_t component = 0;
+        std::uint8_t index = 0;
+        exact_untyped e{};
     };
     std::array<mmio_ref, 64 * max_mmios> mm{};
     std::size_t n_mm = 0;

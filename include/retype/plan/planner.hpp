@@ -41,7 +41,9 @@ struct report {
     std::size_t n_guests = 0;
 
     [[nodiscard]] constexpr bool ok() const noexcept {
-        for (const stage_report& s : stages)
+        // A raw loop, as elsewhere in retype (cppcheck's useStlAlgorithm is off too):
+        // the plan headers do not pull in <algorithm> for one loop.
+        for (const stage_report& s : stages) // NOLINT(readability-use-anyofallof)
             if (s.state != status::ok) return false;
         return true;
     }

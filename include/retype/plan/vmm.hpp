@@ -136,7 +136,7 @@ namespace detail {
     const std::uint64_t object_bytes = (n.paging << pt_bits) + g.vcpus * (vcpu_bytes + tcb_bytes);
     n.pool_bytes = object_bytes + (g.one_to_one ? 0 : mapped);
     n.covered = g.one_to_one ? detail::covered_prefix(c, g.ram_base, g.ram_size) : g.ram_size;
-    const std::uint64_t objects = n.paging + 2 * g.vcpus;
+    const std::uint64_t objects = n.paging + 2 * std::uint64_t{g.vcpus};
     if (g.policy == allocator_policy::allocman_split) {
         // Frames of RAM (1:1: from the exact untypeds; else from the pools), then the 4 KiB objects from the pools.
         const std::uint64_t object_leaves = detail::round_up(object_bytes, detail::page) / detail::page;
