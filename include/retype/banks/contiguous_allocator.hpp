@@ -59,7 +59,7 @@ struct chunk {
 /// number of initial blocks of all banks, piece_count of each bank).
 [[nodiscard]] constexpr std::size_t node_bound(std::size_t bank_blocks, unsigned granule_bits, unsigned max_size_bits,
                                                std::size_t live_allocations) noexcept {
-    return bank_blocks + 2 * (max_size_bits - granule_bits + 1) * live_allocations;
+    return bank_blocks + std::size_t{2} * (max_size_bits - granule_bits + 1) * live_allocations;
 }
 
 template <limits L, policy::placement_policy Placement = policy::lowest_first,
