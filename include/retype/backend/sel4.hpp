@@ -104,11 +104,10 @@ public:
     /// True iff every CPtr and node_offset of the window fits in a word and the
     /// depths are ones the kernel accepts.
     [[nodiscard]] static constexpr bool valid(const cspace_window& w) noexcept {
-        const std::uint64_t word_max = word_bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << word_bits) - 1;
+        const std::uint64_t max = word_max();
         return w.slots >= 1 && w.cptr_depth >= 1 && w.cptr_depth <= word_bits && w.node_depth <= word_bits &&
-               w.root <= word_max && w.node_index <= word_max && w.cptr_base <= word_max &&
-               w.slots - 1 <= word_max - w.cptr_base && w.offset_base <= word_max &&
-               w.slots - 1 <= word_max - w.offset_base;
+               w.root <= max && w.node_index <= max && w.cptr_base <= max && w.slots - 1 <= max - w.cptr_base &&
+               w.offset_base <= max && w.slots - 1 <= max - w.offset_base;
     }
 
     /// Requires: valid(w).
