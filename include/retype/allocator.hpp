@@ -21,16 +21,19 @@
 //   put the objects; the allocator's copy follows it, so it stays exact.
 // In both cases the allocator and the kernel again describe the same objects.
 //
-// Complexity per operation (U = max_untypeds, W = word bits, S = max_slots,
+// Complexity per operation (U = max_untypeds, A = max_allocations, W = word bits,
 // n = objects in the request, F = fan_out_limit):
 //   allocate, buddy/binary_search: O(W) lists + slot run search (O(1) usually, O(U + A) at
 //     most; see take_slot_run) + O(n/F) retypes
 //   allocate, watermark: O(W) for count 1 (first untyped of a fitting class);
 //     count > 1 may visit every untyped of the fitting classes: O(U)
 //   allocate_at: O(U) to find the bootinfo untyped + O(W) halvings or paddings
-//   free, buddy: O(1) revoke + O(W) merges; binary_search: O(1); watermark: O(n) deletes
-//   reset: O(U + A) (A = max_allocations); queries: O(W) or O(U)
-// Nothing grows with the bytes managed.
+//   free, buddy: O(1) revoke + O(W) merges; binary_search: O(1); watermark: O(n) deletes;
+//     each plus O(log(U + A)) to give its slots back, and O(U + A) moves at worst
+//     when they start a new run (see free_slot_run)
+//   reset: O(U + A); queries: O(W) or O(U)
+// Nothing grows with the bytes managed, and the object's size does not grow with
+// max_slots: slots are free runs, at most U + A + 1 of them.
 #pragma once
 
 #include <retype/backend/concept.hpp>
