@@ -67,7 +67,9 @@ static_assert(is("arch x86_64\nconfig tcb_bits=3\n", problem::out_of_range, 2));
 static_assert(is("arch x86_64\nconfig fan_out_limit=0\n", problem::out_of_range, 2));
 static_assert(is("arch x86_64\nconfig hyp=on\n", problem::config_key_not_applicable, 2));
 static_assert(is("arch aarch64\nconfig vtx=on\n", problem::config_key_not_applicable, 2));
-static_assert(is("arch aarch32\nconfig phys_base=0\n", problem::out_of_range, 2));
+// physBase 0 is a real aarch32 platform; user_top 0 stays the "default" marker and cannot be given.
+static_assert(parse<1>("arch aarch32\nconfig phys_base=0\n").out.cfg.phys_base == 0);
+static_assert(is("arch aarch32\nconfig user_top=0\n", problem::out_of_range, 2));
 static_assert(is("arch x86_64\nuntyped ut paddr=0x1000 size_bits=12\nconfig mcs=on\n", problem::config_too_late, 3));
 static_assert(is("arch x86_64\nretype ut tcb\nconfig mcs=on\n", problem::config_too_late, 3));
 // untyped

@@ -112,8 +112,19 @@ enum class config_key : std::uint8_t {
     root_cnode_bits,
 };
 inline constexpr std::string_view config_key_names[] = {
-    "tcb_bits", "fan_out_limit", "mcs",       "huge_page",             "vtx",              "fpu",            "hyp",
-    "device_top", "phys_base",   "user_top",  "max_bootinfo_untypeds", "reset_chunk_bits", "root_cnode_bits",
+    "tcb_bits",
+    "fan_out_limit",
+    "mcs",
+    "huge_page",
+    "vtx",
+    "fpu",
+    "hyp",
+    "device_top",
+    "phys_base",
+    "user_top",
+    "max_bootinfo_untypeds",
+    "reset_chunk_bits",
+    "root_cnode_bits",
 };
 
 /// Keys that only some architectures read; setting them elsewhere is a mistake in the trace.
@@ -250,7 +261,8 @@ private:
         if (a.empty()) return err(problem::missing_field, line, "arch", "an architecture");
         kernel::arch target{};
         if (!kernel::parse_arch(a, target)) return err(problem::unknown_arch, line, a);
-        if (const std::string_view extra = tk.next(); !extra.empty()) return err(problem::unexpected_token, line, extra);
+        if (const std::string_view extra = tk.next(); !extra.empty())
+            return err(problem::unexpected_token, line, extra);
         cfg_ = kernel::config{};
         cfg_.target = target;
         have_arch_ = true;
@@ -322,10 +334,14 @@ private:
         case config_key::max_bootinfo_untypeds: hi = 0xffffffffULL; break;
         case config_key::reset_chunk_bits: hi = t.max_untyped_bits; break;
         case config_key::root_cnode_bits: hi = t.max_untyped_bits - t.slot_bits; break;
-        // 0 means "the architecture's default" in kernel::config, so it cannot be given explicitly.
+        // 0 means "the architecture's default" for these two in kernel::config, so it cannot be given explicitly.
         case config_key::device_top: hi = word_top; break;
-        case config_key::phys_base:
         case config_key::user_top: hi = 0xffffffffULL; break;
+        // physBase 0 is a real platform (zynq7000); the config marks its default with platform_default.
+        case config_key::phys_base:
+            lo = 0;
+            hi = 0xffffffffULL;
+            break;
         default: break;
         }
         if (n < lo || n > hi) {
@@ -372,8 +388,7 @@ private:
                 bool& have = key == "paddr" ? have_paddr : have_size;
                 if (have) return err(problem::duplicate_option, line, t, key);
                 have = true;
-                const trace_error e =
-                    parse_number_option(value, key, line, key == "paddr" ? out.paddr : out.size_bits);
+                const trace_error e = parse_number_option(value, key, line, key == "paddr" ? out.paddr : out.size_bits);
                 if (e.failed()) return e;
             } else {
                 return err(problem::unexpected_token, line, t);
@@ -439,7 +454,8 @@ private:
         out.name = tk.next();
         if (out.name.empty()) return err(problem::missing_field, line, word, "<name>");
         if (bad_name(out.name)) return err(problem::bad_name, line, out.name);
-        if (const std::string_view extra = tk.next(); !extra.empty()) return err(problem::unexpected_token, line, extra);
+        if (const std::string_view extra = tk.next(); !extra.empty())
+            return err(problem::unexpected_token, line, extra);
         return {};
     }
 
