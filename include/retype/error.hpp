@@ -94,8 +94,7 @@ struct error {
 [[nodiscard]] constexpr error not_enough_memory(std::uint64_t memory_left) noexcept {
     return error{.code = error_code::not_enough_memory, .memory_left = memory_left};
 }
-[[nodiscard]] constexpr error make_error(error_code code, std::uint64_t value = 0,
-                                         std::uint64_t limit = 0) noexcept {
+[[nodiscard]] constexpr error make_error(error_code code, std::uint64_t value = 0, std::uint64_t limit = 0) noexcept {
     return error{.code = code, .value = value, .limit = limit};
 }
 

@@ -141,8 +141,12 @@ constexpr buffer_sink<N> header_of(const config& cfg) {
 static_assert(header_of(config{.target = arch::aarch32, .mcs = true, .hyp = true}).view() ==
               "arch aarch32\nconfig tcb_bits=10 fan_out_limit=256 mcs=on hyp=on\n"
               "untyped s0 paddr=0x80000000 size_bits=12 device\n");
-static_assert(header_of(config{.target = arch::x86_64, .tcb_bits = 12, .huge_page = false, .vtx = true,
-                               .fan_out_limit = 512, .device_top = 0x10000000000})
+static_assert(header_of(config{.target = arch::x86_64,
+                               .tcb_bits = 12,
+                               .huge_page = false,
+                               .vtx = true,
+                               .fan_out_limit = 512,
+                               .device_top = 0x10000000000})
                   .view() == "arch x86_64\nconfig tcb_bits=12 fan_out_limit=512 mcs=off huge_page=off vtx=on "
                              "device_top=0x10000000000\n"
                              "untyped s0 paddr=0x80000000 size_bits=12 device\n");
@@ -153,21 +157,26 @@ constexpr bool header_round_trips(const config& cfg) {
     trace::parser p(text);
     if (p.read_prologue().failed()) return false;
     const config& c = p.cfg();
-    return c.target == cfg.target && kernel::fixed_object_bits(c, object_type::tcb) ==
-                                         kernel::fixed_object_bits(cfg, object_type::tcb) &&
+    return c.target == cfg.target &&
+           kernel::fixed_object_bits(c, object_type::tcb) == kernel::fixed_object_bits(cfg, object_type::tcb) &&
            c.fan_out_limit == cfg.fan_out_limit && c.mcs == cfg.mcs && c.huge_page == cfg.huge_page &&
            c.vtx == cfg.vtx && c.hyp == cfg.hyp && c.device_top == cfg.device_top;
 }
 static_assert(header_round_trips(config{.target = arch::aarch32, .mcs = true, .hyp = true}));
-static_assert(header_round_trips(config{.target = arch::x86_64, .tcb_bits = 12, .huge_page = false, .vtx = true,
-                                        .fan_out_limit = 512, .device_top = 0x10000000000}));
+static_assert(header_round_trips(config{.target = arch::x86_64,
+                                        .tcb_bits = 12,
+                                        .huge_page = false,
+                                        .vtx = true,
+                                        .fan_out_limit = 512,
+                                        .device_top = 0x10000000000}));
 static_assert(header_round_trips(config{.target = arch::riscv64, .mcs = true}));
 // hyp on aarch64 means nothing (aarch64_hyp is the target): not written, so the parser accepts the header.
 constexpr auto aarch64_with_hyp = header_of(config{.target = arch::aarch64, .hyp = true});
 static_assert(aarch64_with_hyp.view().find("hyp") == std::string_view::npos);
 static_assert(!trace::replay_text<4, 4, 64>(aarch64_with_hyp.view()).error.failed());
-static_assert(header_of(config{.target = arch::aarch64_hyp}).view().starts_with(
-    "arch aarch64-hyp\nconfig tcb_bits=11 fan_out_limit=256 mcs=off\n"));
+static_assert(header_of(config{.target = arch::aarch64_hyp})
+                  .view()
+                  .starts_with("arch aarch64-hyp\nconfig tcb_bits=11 fan_out_limit=256 mcs=off\n"));
 
 // ---- an inner backend whose answers the test chooses ---------------------
 struct scripted_backend {
@@ -233,11 +242,10 @@ protected:
 };
 
 TEST_F(recorder_test, set_up_trace) {
-    EXPECT_EQ(out.view(), std::string(x86_header) +
-                              "untyped s0 paddr=0x400000 size_bits=13\n"
-                              "retype s0 frame_4k as s5\n"
-                              "retype s0 untyped size_bits=12 as s6\n"
-                              "retype s6 endpoint as s7\n");
+    EXPECT_EQ(out.view(), std::string(x86_header) + "untyped s0 paddr=0x400000 size_bits=13\n"
+                                                    "retype s0 frame_4k as s5\n"
+                                                    "retype s0 untyped size_bits=12 as s6\n"
+                                                    "retype s6 endpoint as s7\n");
     EXPECT_EQ(inner.calls, 4);
     EXPECT_EQ(rec.slots()[0].children, 2u);
     EXPECT_EQ(rec.slots()[6].parent, 0u);
@@ -265,7 +273,8 @@ TEST_F(recorder_test, refusals_change_nothing) {
            error{.code = error_code::delete_first, .value = 5});
     retype({.untyped = 5, .type = object_type::tcb, .dest = 10}, make_error(error_code::not_an_untyped, 5));
     retype({.untyped = 9, .type = object_type::tcb, .dest = 10}, make_error(error_code::unknown_object, 9));
-    retype({.untyped = 0, .type = object_type::tcb, .dest = 62, .count = 3}, make_error(error_code::out_of_window, 65, 64));
+    retype({.untyped = 0, .type = object_type::tcb, .dest = 62, .count = 3},
+           make_error(error_code::out_of_window, 65, 64));
     // x86_64 without VT-x has no VCPU: the kernel's InvalidArgument(0); the trace could not name it.
     retype({.untyped = 0, .type = object_type::vcpu, .dest = 10}, invalid_argument(0));
     // size_bits above the trace's 255: the kernel's RangeError(0, 47).
@@ -445,8 +454,8 @@ std::string hex(std::uint64_t v) {
 
 TEST(recorder, decorating_the_model_replays_to_the_models_answers) {
     constexpr std::size_t slots = 128;
-    constexpr object_type types[] = {object_type::endpoint, object_type::notification, object_type::tcb,
-                                     object_type::cnode,    object_type::frame_4k,     object_type::untyped,
+    constexpr object_type types[] = {object_type::endpoint,  object_type::notification, object_type::tcb,
+                                     object_type::cnode,     object_type::frame_4k,     object_type::untyped,
                                      object_type::page_table};
     std::size_t failed_retypes = 0, revokes = 0, batch_names = 0, statements = 0;
     for (std::uint64_t seed = 1; seed <= 12; ++seed) {
@@ -494,17 +503,18 @@ TEST(recorder, decorating_the_model_replays_to_the_models_answers) {
                     return true;
                 });
                 if (!dest) continue;
-                auto res = rec->untyped_retype({.untyped = *ut, .type = type, .size_bits = bits, .dest = *dest,
-                                                .count = count});
+                auto res = rec->untyped_retype(
+                    {.untyped = *ut, .type = type, .size_bits = bits, .dest = *dest, .count = count});
                 if (lines_written() == before) {
                     EXPECT_FALSE(res); // only refused or unrecordable calls leave no line
                     continue;
                 }
-                expected[lines_written()] = res ? expectation{true, true, res->paddr, {}}
-                                                : expectation{false, true, 0, res.error().code};
+                expected[lines_written()] =
+                    res ? expectation{true, true, res->paddr, {}} : expectation{false, true, 0, res.error().code};
             } else if (what < 85) {
-                const auto s = pick([&](slot_t x) { return t[x].occupied && t[x].parent != rec_model::no_parent &&
-                                                           t[x].children == 0; });
+                const auto s = pick([&](slot_t x) {
+                    return t[x].occupied && t[x].parent != rec_model::no_parent && t[x].children == 0;
+                });
                 if (!s) continue;
                 ASSERT_TRUE(rec->cnode_delete(*s));
                 expected[lines_written()] = expectation{};
@@ -523,8 +533,8 @@ TEST(recorder, decorating_the_model_replays_to_the_models_answers) {
         for (std::size_t p = v.find("revoke "); p != std::string_view::npos; p = v.find("revoke ", p + 1)) ++revokes;
         for (std::size_t p = v.find(".", v.find("untyped s1 ")); p != std::string_view::npos; p = v.find(".", p + 1))
             ++batch_names;
-        const auto replayed = std::make_unique<trace::replay_report<1 << 15>>(
-            trace::replay_text<1024, 1024, 1 << 15>(out->view()));
+        const auto replayed =
+            std::make_unique<trace::replay_report<1 << 15>>(trace::replay_text<1024, 1024, 1 << 15>(out->view()));
         ASSERT_FALSE(replayed->error.failed()) << "trace error at line " << replayed->error.line;
         const auto lines = replay_lines(replayed->out.view());
         ASSERT_EQ(lines.size(), expected.size());

@@ -57,8 +57,8 @@ static_assert(!sel4_frame_syscalls<scripted_syscalls>);
 constexpr cspace_window small_window{.root = 2, .offset_base = 100, .cptr_base = 100, .cptr_depth = 32, .slots = 8};
 static_assert(basic_sel4_backend<scripted_syscalls>::valid(small_window));
 // A window whose last CPtr does not fit in a 32-bit word, or depth beyond the word.
-static_assert(!basic_sel4_backend<scripted_syscalls>::valid(
-    cspace_window{.cptr_base = 0xfffffffc, .cptr_depth = 32, .slots = 8}));
+static_assert(!basic_sel4_backend<scripted_syscalls>::valid(cspace_window{
+    .cptr_base = 0xfffffffc, .cptr_depth = 32, .slots = 8}));
 static_assert(!basic_sel4_backend<scripted_syscalls>::valid(cspace_window{.cptr_depth = 33, .slots = 8}));
 static_assert(!basic_sel4_backend<scripted_syscalls>::valid(cspace_window{.cptr_depth = 32, .slots = 0}));
 
@@ -227,8 +227,8 @@ TEST_F(sel4_double_test, child_untypeds_and_device_frames) {
     ASSERT_TRUE(frame);
     EXPECT_EQ(frame->paddr, 0xe0000000000ULL);
     // Split the RAM untyped in two halves of 0x1000 (slots 20, 21), then a frame in the second half.
-    ASSERT_TRUE(b.untyped_retype({.untyped = ut_slot, .type = object_type::untyped, .size_bits = 12, .dest = 20,
-                                  .count = 2}));
+    ASSERT_TRUE(
+        b.untyped_retype({.untyped = ut_slot, .type = object_type::untyped, .size_bits = 12, .dest = 20, .count = 2}));
     auto inner = b.untyped_retype({.untyped = 21, .type = object_type::frame_4k, .dest = 30});
     ASSERT_TRUE(inner);
     EXPECT_EQ(inner->paddr, 0x401000u);

@@ -17,7 +17,8 @@ using flavours = ::testing::Types<out_of_band_flavour<policy::lowest_first>, in_
 TYPED_TEST_SUITE(Contiguous, flavours);
 
 TYPED_TEST(Contiguous, InitSplitsEachBankIntoAlignedBlocks) {
-    const block_list want{{0, 0x100000, 16}, {1, 0x203000, 12}, {1, 0x208000, 13}, {1, 0x204000, 14}, {2, 0x400000, 15}};
+    const block_list want{
+        {0, 0x100000, 16}, {1, 0x203000, 12}, {1, 0x208000, 13}, {1, 0x204000, 14}, {2, 0x400000, 15}};
     EXPECT_EQ(this->h.blocks(), want);
     EXPECT_EQ(this->h.a.free_bytes(), 0x10000u + 0x7000u + 0x8000u);
     EXPECT_EQ(this->h.a.largest_free_block(1), 0x4000u);
@@ -174,7 +175,8 @@ TEST(ContiguousInBand, InitRefusesABankThatIsNotMapped) {
     ASSERT_TRUE(a.metadata().map(0x100000, 0x10000, ram0.data()).has_value());
     EXPECT_EQ(a.init(three_banks).error(), make_error(error_code::out_of_window, 0x203000, 0x7000));
     EXPECT_EQ(a.bank_count(), 0u);
-    EXPECT_EQ(a.metadata().map(0x108000, 0x1000, ram0.data()).error(), make_error(error_code::overlap, 0x108000, 0x100000));
+    EXPECT_EQ(a.metadata().map(0x108000, 0x1000, ram0.data()).error(),
+              make_error(error_code::overlap, 0x108000, 0x100000));
     EXPECT_EQ(a.metadata().map(0x500000, 0x1000, nullptr).error(), invalid_argument(2));
 }
 
@@ -211,7 +213,7 @@ constexpr bool constexpr_round_trip() {
     contiguous_allocator<lim, policy::split_ends<15>, policy::out_of_band<32>> a;
     if (!a.init(three_banks)) return false;
     const auto fresh = a;
-    auto small = a.allocate(12);         // split_ends, small: smallest block is bank 1's 4 KiB at 0x203000
+    auto small = a.allocate(12);           // split_ends, small: smallest block is bank 1's 4 KiB at 0x203000
     auto large = a.allocate_bytes(0x8000); // large: the highest 32 KiB-or-more block, bank 2's, from its top
     if (!small || !large || small->paddr != 0x203000 || large->paddr != 0x400000) return false;
     if (!a.free(*large) || !a.free(*small)) return false;

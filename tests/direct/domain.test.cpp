@@ -46,7 +46,8 @@ TYPED_TEST(Domain, TooFewGuestBanksFailsAndGivesEverythingBack) {
     // second bank, each is given back; at 4 KiB (the minimum) it gives up with 32 KiB unallocated.
     auto g = allocate_domain<3>(this->h.a, domain_request{.size = 0x18000, .max_banks = 1, .min_size_bits = 12});
     ASSERT_FALSE(g.has_value());
-    EXPECT_EQ(g.error(), (error{.code = error_code::no_fit, .memory_left = 0x1f000, .value = 0x8000, .limit = 0x18000}));
+    EXPECT_EQ(g.error(),
+              (error{.code = error_code::no_fit, .memory_left = 0x1f000, .value = 0x8000, .limit = 0x18000}));
     EXPECT_EQ(this->h.lists(), before);
 }
 
@@ -59,7 +60,8 @@ TYPED_TEST(Domain, BadRequestsChangeNothing) {
               make_error(error_code::misaligned, 0x1800, 0x1000));
     EXPECT_EQ(allocate_domain<2>(a, {.size = 0x1000, .max_banks = 3, .min_size_bits = 12}).error(), range_error(1, 2));
     EXPECT_EQ(allocate_domain<2>(a, {.size = 0x1000, .max_banks = 0, .min_size_bits = 12}).error(), range_error(1, 2));
-    EXPECT_EQ(allocate_domain<2>(a, {.size = 0x1000, .max_banks = 1, .min_size_bits = 17}).error(), range_error(12, 16));
+    EXPECT_EQ(allocate_domain<2>(a, {.size = 0x1000, .max_banks = 1, .min_size_bits = 17}).error(),
+              range_error(12, 16));
     // 124 KiB are free in all; 128 KiB is more than that.
     EXPECT_EQ(allocate_domain<2>(a, {.size = 0x20000, .max_banks = 2, .min_size_bits = 12}).error(),
               not_enough_memory(0x1f000));

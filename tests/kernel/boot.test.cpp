@@ -21,8 +21,8 @@ namespace {
 using mem_t = boot_memory<16>;
 using boot_t = boot_untypeds<230>;
 
-constexpr mem_t make_mem(std::initializer_list<region> ram, std::initializer_list<region> reserved,
-                         region kernel_boot, std::uint8_t extra_bi_bits, std::uint64_t n_paging) {
+constexpr mem_t make_mem(std::initializer_list<region> ram, std::initializer_list<region> reserved, region kernel_boot,
+                         std::uint8_t extra_bi_bits, std::uint64_t n_paging) {
     mem_t m{};
     for (region r : ram) m.add_ram(r);
     for (region r : reserved) m.add_reserved(r);
@@ -41,12 +41,10 @@ constexpr untyped_desc ram(paddr_t p, std::uint8_t bits) { return untyped_desc{p
 // 0xfec00000 and LAPIC 0xfee00000 (4 KiB each); MSI window [0xfffffff8, 2^32).
 // Extra bootinfo is one page, and the user image needs a PDPT, a PD and a PT.
 constexpr config x86_qemu{.target = arch::x86_64, .root_cnode_bits = 16};
-constexpr mem_t x86_qemu_mem = make_mem({{0x100000, 0x1ffe0000}},
-                                        {{0x100000, 0xa2b000},
-                                         {0xfec00000, 0xfec01000},
-                                         {0xfee00000, 0xfee01000},
-                                         {0xfffffff8, 0x100000000}},
-                                        {0x100000, 0x800000}, 12, 3);
+constexpr mem_t x86_qemu_mem =
+    make_mem({{0x100000, 0x1ffe0000}},
+             {{0x100000, 0xa2b000}, {0xfec00000, 0xfec01000}, {0xfee00000, 0xfee01000}, {0xfffffff8, 0x100000000}},
+             {0x100000, 0x800000}, 12, 3);
 
 // The whole boot evaluated by the compiler.
 constexpr auto x86_boot = create_boot_untypeds<230>(x86_qemu, x86_qemu_mem);
@@ -65,35 +63,107 @@ constexpr std::array<untyped_desc, 96> x86_expected = {
     // [0, 0x100000): the low MiB is never RAM on x86.
     dev(0x0, 20),
     // [0x1ffe0000, 0xfec00000)
-    dev(0x1ffe0000, 17), dev(0x20000000, 29), dev(0x40000000, 30), dev(0x80000000, 30), dev(0xc0000000, 29),
-    dev(0xe0000000, 28), dev(0xf0000000, 27), dev(0xf8000000, 26), dev(0xfc000000, 25), dev(0xfe000000, 23),
+    dev(0x1ffe0000, 17),
+    dev(0x20000000, 29),
+    dev(0x40000000, 30),
+    dev(0x80000000, 30),
+    dev(0xc0000000, 29),
+    dev(0xe0000000, 28),
+    dev(0xf0000000, 27),
+    dev(0xf8000000, 26),
+    dev(0xfc000000, 25),
+    dev(0xfe000000, 23),
     dev(0xfe800000, 22),
     // [0xfec01000, 0xfee00000): up by one bit from 2^12 to 2^20.
-    dev(0xfec01000, 12), dev(0xfec02000, 13), dev(0xfec04000, 14), dev(0xfec08000, 15), dev(0xfec10000, 16),
-    dev(0xfec20000, 17), dev(0xfec40000, 18), dev(0xfec80000, 19), dev(0xfed00000, 20),
+    dev(0xfec01000, 12),
+    dev(0xfec02000, 13),
+    dev(0xfec04000, 14),
+    dev(0xfec08000, 15),
+    dev(0xfec10000, 16),
+    dev(0xfec20000, 17),
+    dev(0xfec40000, 18),
+    dev(0xfec80000, 19),
+    dev(0xfed00000, 20),
     // [0xfee01000, 0xfffffff8): up to 2^20, then down from 2^23 to 2^4; 8 bytes lost.
-    dev(0xfee01000, 12), dev(0xfee02000, 13), dev(0xfee04000, 14), dev(0xfee08000, 15), dev(0xfee10000, 16),
-    dev(0xfee20000, 17), dev(0xfee40000, 18), dev(0xfee80000, 19), dev(0xfef00000, 20), dev(0xff000000, 23),
-    dev(0xff800000, 22), dev(0xffc00000, 21), dev(0xffe00000, 20), dev(0xfff00000, 19), dev(0xfff80000, 18),
-    dev(0xfffc0000, 17), dev(0xfffe0000, 16), dev(0xffff0000, 15), dev(0xffff8000, 14), dev(0xffffc000, 13),
-    dev(0xffffe000, 12), dev(0xfffff000, 11), dev(0xfffff800, 10), dev(0xfffffc00, 9), dev(0xfffffe00, 8),
-    dev(0xffffff00, 7), dev(0xffffff80, 6), dev(0xffffffc0, 5), dev(0xffffffe0, 4),
+    dev(0xfee01000, 12),
+    dev(0xfee02000, 13),
+    dev(0xfee04000, 14),
+    dev(0xfee08000, 15),
+    dev(0xfee10000, 16),
+    dev(0xfee20000, 17),
+    dev(0xfee40000, 18),
+    dev(0xfee80000, 19),
+    dev(0xfef00000, 20),
+    dev(0xff000000, 23),
+    dev(0xff800000, 22),
+    dev(0xffc00000, 21),
+    dev(0xffe00000, 20),
+    dev(0xfff00000, 19),
+    dev(0xfff80000, 18),
+    dev(0xfffc0000, 17),
+    dev(0xfffe0000, 16),
+    dev(0xffff0000, 15),
+    dev(0xffff8000, 14),
+    dev(0xffffc000, 13),
+    dev(0xffffe000, 12),
+    dev(0xfffff000, 11),
+    dev(0xfffff800, 10),
+    dev(0xfffffc00, 9),
+    dev(0xfffffe00, 8),
+    dev(0xffffff00, 7),
+    dev(0xffffff80, 6),
+    dev(0xffffffc0, 5),
+    dev(0xffffffe0, 4),
     // [2^32, 2^47): pptr 0xffffff8100000000 upwards, aligned by its own bits to 2^38...
-    dev(0x100000000, 32), dev(0x200000000, 33), dev(0x400000000, 34), dev(0x800000000, 35), dev(0x1000000000, 36),
-    dev(0x2000000000, 37), dev(0x4000000000, 38),
+    dev(0x100000000, 32),
+    dev(0x200000000, 33),
+    dev(0x400000000, 34),
+    dev(0x800000000, 35),
+    dev(0x1000000000, 36),
+    dev(0x2000000000, 37),
+    dev(0x4000000000, 38),
     // ...then pptr wraps to 0 at paddr 2^39, and 2^47 - 2^39 is left: 46, 45, ..., 39.
-    dev(0x8000000000, 46), dev(0x408000000000, 45), dev(0x608000000000, 44), dev(0x708000000000, 43),
-    dev(0x788000000000, 42), dev(0x7c8000000000, 41), dev(0x7e8000000000, 40), dev(0x7f8000000000, 39),
+    dev(0x8000000000, 46),
+    dev(0x408000000000, 45),
+    dev(0x608000000000, 44),
+    dev(0x708000000000, 43),
+    dev(0x788000000000, 42),
+    dev(0x7c8000000000, 41),
+    dev(0x7e8000000000, 40),
+    dev(0x7f8000000000, 39),
     // The boot-only kernel part [0x100000, 0x800000).
-    ram(0x100000, 20), ram(0x200000, 21), ram(0x400000, 22),
+    ram(0x100000, 20),
+    ram(0x200000, 21),
+    ram(0x400000, 22),
     // Free RAM below the root server, [0xa2b000, 0x1fc00000).
-    ram(0xa2b000, 12), ram(0xa2c000, 14), ram(0xa30000, 16), ram(0xa40000, 18), ram(0xa80000, 19),
-    ram(0xb00000, 20), ram(0xc00000, 22), ram(0x1000000, 24), ram(0x2000000, 25), ram(0x4000000, 26),
-    ram(0x8000000, 27), ram(0x10000000, 27), ram(0x18000000, 26), ram(0x1c000000, 25), ram(0x1e000000, 24),
-    ram(0x1f000000, 23), ram(0x1f800000, 22),
+    ram(0xa2b000, 12),
+    ram(0xa2c000, 14),
+    ram(0xa30000, 16),
+    ram(0xa40000, 18),
+    ram(0xa80000, 19),
+    ram(0xb00000, 20),
+    ram(0xc00000, 22),
+    ram(0x1000000, 24),
+    ram(0x2000000, 25),
+    ram(0x4000000, 26),
+    ram(0x8000000, 27),
+    ram(0x10000000, 27),
+    ram(0x18000000, 26),
+    ram(0x1c000000, 25),
+    ram(0x1e000000, 24),
+    ram(0x1f000000, 23),
+    ram(0x1f800000, 22),
     // Above it, [0x1fe08800, 0x1ffe0000).
-    ram(0x1fe08800, 11), ram(0x1fe09000, 12), ram(0x1fe0a000, 13), ram(0x1fe0c000, 14), ram(0x1fe10000, 16),
-    ram(0x1fe20000, 17), ram(0x1fe40000, 18), ram(0x1fe80000, 19), ram(0x1ff00000, 19), ram(0x1ff80000, 18),
+    ram(0x1fe08800, 11),
+    ram(0x1fe09000, 12),
+    ram(0x1fe0a000, 13),
+    ram(0x1fe0c000, 14),
+    ram(0x1fe10000, 16),
+    ram(0x1fe20000, 17),
+    ram(0x1fe40000, 18),
+    ram(0x1fe80000, 19),
+    ram(0x1ff00000, 19),
+    ram(0x1ff80000, 18),
     ram(0x1ffc0000, 17),
 };
 
@@ -185,28 +255,43 @@ TEST(Boot, BootinfoCutOffDropsRamFirstAndReportsIt) {
     EXPECT_EQ(c->device_count, 60u);
     EXPECT_EQ(c->dropped_count, 36u);
     EXPECT_EQ(c->dropped[0], dev(0x708000000000, 43));
-    EXPECT_EQ(c->dropped_device_bytes, (std::uint64_t{1} << 43) + (std::uint64_t{1} << 42) +
-                                           (std::uint64_t{1} << 41) + (std::uint64_t{1} << 40) +
-                                           (std::uint64_t{1} << 39));
+    EXPECT_EQ(c->dropped_device_bytes, (std::uint64_t{1} << 43) + (std::uint64_t{1} << 42) + (std::uint64_t{1} << 41) +
+                                           (std::uint64_t{1} << 40) + (std::uint64_t{1} << 39));
 }
 
 // ---- aarch64 (EL1 and EL2), QEMU virt, 1 GiB at 0x40000000 -------------------
 // Kernel image [0x40000000, 0x40200000) with boot-only [0x40000000, 0x40100000),
 // user image [0x40200000, 0x40300000). Root server: 2^(12+5) CNode + 2^11 TCB +
 // IPC, bootinfo, ASID pool + 2^12 VSpace + 3 page tables = 0x27800, aligned to 2^17.
-constexpr mem_t arm64_mem = make_mem({{0x40000000, 0x80000000}},
-                                     {{0x40000000, 0x40200000}, {0x40200000, 0x40300000}},
+constexpr mem_t arm64_mem = make_mem({{0x40000000, 0x80000000}}, {{0x40000000, 0x40200000}, {0x40200000, 0x40300000}},
                                      {0x40000000, 0x40100000}, 0, 3);
 
 constexpr std::array<untyped_desc, 23> arm64_ram_expected = {
     ram(0x40000000, 20), // boot-only kernel part
     // [0x40300000, 0x7ffc0000)
-    ram(0x40300000, 20), ram(0x40400000, 22), ram(0x40800000, 23), ram(0x41000000, 24), ram(0x42000000, 25),
-    ram(0x44000000, 26), ram(0x48000000, 27), ram(0x50000000, 28), ram(0x60000000, 28), ram(0x70000000, 27),
-    ram(0x78000000, 26), ram(0x7c000000, 25), ram(0x7e000000, 24), ram(0x7f000000, 23), ram(0x7f800000, 22),
-    ram(0x7fc00000, 21), ram(0x7fe00000, 20), ram(0x7ff00000, 19), ram(0x7ff80000, 18),
+    ram(0x40300000, 20),
+    ram(0x40400000, 22),
+    ram(0x40800000, 23),
+    ram(0x41000000, 24),
+    ram(0x42000000, 25),
+    ram(0x44000000, 26),
+    ram(0x48000000, 27),
+    ram(0x50000000, 28),
+    ram(0x60000000, 28),
+    ram(0x70000000, 27),
+    ram(0x78000000, 26),
+    ram(0x7c000000, 25),
+    ram(0x7e000000, 24),
+    ram(0x7f000000, 23),
+    ram(0x7f800000, 22),
+    ram(0x7fc00000, 21),
+    ram(0x7fe00000, 20),
+    ram(0x7ff00000, 19),
+    ram(0x7ff80000, 18),
     // above the root server [0x7ffc0000, 0x7ffe7800): [0x7ffe7800, 0x80000000)
-    ram(0x7ffe7800, 11), ram(0x7ffe8000, 15), ram(0x7fff0000, 16),
+    ram(0x7ffe7800, 11),
+    ram(0x7ffe8000, 15),
+    ram(0x7fff0000, 16),
 };
 
 TEST(Boot, Aarch64El1Cortex53) {
@@ -216,7 +301,7 @@ TEST(Boot, Aarch64El1Cortex53) {
     // Device: [0, 2^30) is one block; [2^31, 2^40) runs up from 2^31 to 2^38, then
     // pptr wraps to 0 at paddr 2^39 with 2^39 left (sel4-untyped.md §3.4: "only 0x8000000000/39").
     constexpr std::array<untyped_desc, 10> device = {
-        dev(0x0, 30),          dev(0x80000000, 31),   dev(0x100000000, 32), dev(0x200000000, 33),
+        dev(0x0, 30),          dev(0x80000000, 31),   dev(0x100000000, 32),  dev(0x200000000, 33),
         dev(0x400000000, 34),  dev(0x800000000, 35),  dev(0x1000000000, 36), dev(0x2000000000, 37),
         dev(0x4000000000, 38), dev(0x8000000000, 39),
     };
@@ -237,13 +322,11 @@ TEST(Boot, Aarch64DeviceTop44El1AndEl2DifferOnlyAboveTwoTo39) {
     const auto h = create_boot_untypeds<230>(el2, arm64_mem);
     ASSERT_TRUE(a && h);
     // EL1: pptr 0 at 2^39, then 2^44 - 2^39 is left: 43, 42, 41, 40, 39.
-    const std::array<untyped_desc, 5> el1_top = {dev(0x8000000000, 43), dev(0x88000000000, 42),
-                                                 dev(0xc8000000000, 41), dev(0xe8000000000, 40),
-                                                 dev(0xf8000000000, 39)};
+    const std::array<untyped_desc, 5> el1_top = {dev(0x8000000000, 43), dev(0x88000000000, 42), dev(0xc8000000000, 41),
+                                                 dev(0xe8000000000, 40), dev(0xf8000000000, 39)};
     // EL2: pptr = paddr + 2^39, so pptr 2^40 is paddr 2^39; up from 40 to 43, then 39 to reach 2^44 + 2^39.
-    const std::array<untyped_desc, 5> el2_top = {dev(0x8000000000, 40), dev(0x18000000000, 41),
-                                                 dev(0x38000000000, 42), dev(0x78000000000, 43),
-                                                 dev(0xf8000000000, 39)};
+    const std::array<untyped_desc, 5> el2_top = {dev(0x8000000000, 40), dev(0x18000000000, 41), dev(0x38000000000, 42),
+                                                 dev(0x78000000000, 43), dev(0xf8000000000, 39)};
     ASSERT_EQ(a->device_count, 14u); // 0x0/30, 31 ... 38 (8), then these 5
     ASSERT_EQ(h->device_count, 14u);
     for (std::size_t i = 0; i < 5; ++i) {
@@ -273,16 +356,39 @@ TEST(Boot, Riscv64) {
     static_assert(b.has_value() && b->rootserver == region{0xbffc0000, 0xbffe6800});
     constexpr std::array<untyped_desc, 32> expected = {
         // [0, 0x80200000): pptr 0xffffffc000000000 is 2^38-aligned; 2^31, then 2^21.
-        dev(0x0, 31), dev(0x80000000, 21),
+        dev(0x0, 31),
+        dev(0x80000000, 21),
         // [3 GiB, 2^39): up to 2^37, then pptr 0 at paddr 2^38 with 2^38 (= MaxUntypedBits) left.
-        dev(0xc0000000, 30), dev(0x100000000, 32), dev(0x200000000, 33), dev(0x400000000, 34), dev(0x800000000, 35),
-        dev(0x1000000000, 36), dev(0x2000000000, 37), dev(0x4000000000, 38),
+        dev(0xc0000000, 30),
+        dev(0x100000000, 32),
+        dev(0x200000000, 33),
+        dev(0x400000000, 34),
+        dev(0x800000000, 35),
+        dev(0x1000000000, 36),
+        dev(0x2000000000, 37),
+        dev(0x4000000000, 38),
         ram(0x80200000, 20),
-        ram(0x80800000, 23), ram(0x81000000, 24), ram(0x82000000, 25), ram(0x84000000, 26), ram(0x88000000, 27),
-        ram(0x90000000, 28), ram(0xa0000000, 28), ram(0xb0000000, 27), ram(0xb8000000, 26), ram(0xbc000000, 25),
-        ram(0xbe000000, 24), ram(0xbf000000, 23), ram(0xbf800000, 22), ram(0xbfc00000, 21), ram(0xbfe00000, 20),
-        ram(0xbff00000, 19), ram(0xbff80000, 18),
-        ram(0xbffe6800, 11), ram(0xbffe7000, 12), ram(0xbffe8000, 15), ram(0xbfff0000, 16),
+        ram(0x80800000, 23),
+        ram(0x81000000, 24),
+        ram(0x82000000, 25),
+        ram(0x84000000, 26),
+        ram(0x88000000, 27),
+        ram(0x90000000, 28),
+        ram(0xa0000000, 28),
+        ram(0xb0000000, 27),
+        ram(0xb8000000, 26),
+        ram(0xbc000000, 25),
+        ram(0xbe000000, 24),
+        ram(0xbf000000, 23),
+        ram(0xbf800000, 22),
+        ram(0xbfc00000, 21),
+        ram(0xbfe00000, 20),
+        ram(0xbff00000, 19),
+        ram(0xbff80000, 18),
+        ram(0xbffe6800, 11),
+        ram(0xbffe7000, 12),
+        ram(0xbffe8000, 15),
+        ram(0xbfff0000, 16),
     };
     ASSERT_EQ(b->count, expected.size());
     EXPECT_EQ(b->device_count, 10u);
@@ -294,8 +400,8 @@ TEST(Boot, Riscv64) {
 TEST(Boot, SliversBelowSixteenBytesAreLost) {
     // A boot-only kernel part ending 8 bytes past 2^19: one 2^19 block and 8 lost bytes.
     constexpr config cfg{.target = arch::riscv64};
-    constexpr mem_t m = make_mem({{0x80200000, 0xc0000000}}, {{0x80200000, 0x80600000}},
-                                 {0x80200000, 0x80280008}, 0, 2);
+    constexpr mem_t m =
+        make_mem({{0x80200000, 0xc0000000}}, {{0x80200000, 0x80600000}}, {0x80200000, 0x80280008}, 0, 2);
     const auto b = create_boot_untypeds<230>(cfg, m);
     ASSERT_TRUE(b);
     EXPECT_EQ(b->sliver_bytes, 8u);
@@ -309,9 +415,9 @@ TEST(Boot, SliversBelowSixteenBytesAreLost) {
 // user image [0x40200000, 0x40300000), the mode-reserved PD_ASID_SLOT section
 // pptr [0xff000000, 0xff100000) = paddr [0x9f000000, 0x9f100000).
 constexpr config arm32{.target = arch::aarch32};
-constexpr mem_t arm32_mem = make_mem({{0x40000000, 0x80000000}},
-                                     {{0x40000000, 0x40200000}, {0x40200000, 0x40300000}, {0x9f000000, 0x9f100000}},
-                                     {0x40000000, 0x40100000}, 0, 1);
+constexpr mem_t arm32_mem =
+    make_mem({{0x40000000, 0x80000000}}, {{0x40000000, 0x40200000}, {0x40200000, 0x40300000}, {0x9f000000, 0x9f100000}},
+             {0x40000000, 0x40100000}, 0, 1);
 
 TEST(Boot, Aarch32EndsExactlyAtTwoTo32) {
     // Root server: 2^(12+4) CNode + 2^10 TCB + 3 pages + 2^14 PD + one 2^10 PT =
@@ -322,20 +428,47 @@ TEST(Boot, Aarch32EndsExactlyAtTwoTo32) {
     static_assert(b->list[b->device_count - 1] == dev(0xe0000000, 29));
     constexpr std::array<untyped_desc, 37> expected = {
         // [0, 2^30): pptr [0x60000000, 0xa0000000), MaxUntypedBits 29.
-        dev(0x0, 29), dev(0x20000000, 29),
+        dev(0x0, 29),
+        dev(0x20000000, 29),
         // [2^31, 0x9f000000): pptr [0xe0000000, 0xff000000).
-        dev(0x80000000, 28), dev(0x90000000, 27), dev(0x98000000, 26), dev(0x9c000000, 25), dev(0x9e000000, 24),
+        dev(0x80000000, 28),
+        dev(0x90000000, 27),
+        dev(0x98000000, 26),
+        dev(0x9c000000, 25),
+        dev(0x9e000000, 24),
         // [0x9f100000, 2^32): pptr 0xff100000 up to 2^32 wraps to 0 at paddr 0xa0000000, then 3 x 2^29.
-        dev(0x9f100000, 20), dev(0x9f200000, 21), dev(0x9f400000, 22), dev(0x9f800000, 23), dev(0xa0000000, 29),
-        dev(0xc0000000, 29), dev(0xe0000000, 29),
+        dev(0x9f100000, 20),
+        dev(0x9f200000, 21),
+        dev(0x9f400000, 22),
+        dev(0x9f800000, 23),
+        dev(0xa0000000, 29),
+        dev(0xc0000000, 29),
+        dev(0xe0000000, 29),
         ram(0x40000000, 20),
         // [0x40300000, 0x7ffe0000)
-        ram(0x40300000, 20), ram(0x40400000, 22), ram(0x40800000, 23), ram(0x41000000, 24), ram(0x42000000, 25),
-        ram(0x44000000, 26), ram(0x48000000, 27), ram(0x50000000, 28), ram(0x60000000, 28), ram(0x70000000, 27),
-        ram(0x78000000, 26), ram(0x7c000000, 25), ram(0x7e000000, 24), ram(0x7f000000, 23), ram(0x7f800000, 22),
-        ram(0x7fc00000, 21), ram(0x7fe00000, 20), ram(0x7ff00000, 19), ram(0x7ff80000, 18), ram(0x7ffc0000, 17),
+        ram(0x40300000, 20),
+        ram(0x40400000, 22),
+        ram(0x40800000, 23),
+        ram(0x41000000, 24),
+        ram(0x42000000, 25),
+        ram(0x44000000, 26),
+        ram(0x48000000, 27),
+        ram(0x50000000, 28),
+        ram(0x60000000, 28),
+        ram(0x70000000, 27),
+        ram(0x78000000, 26),
+        ram(0x7c000000, 25),
+        ram(0x7e000000, 24),
+        ram(0x7f000000, 23),
+        ram(0x7f800000, 22),
+        ram(0x7fc00000, 21),
+        ram(0x7fe00000, 20),
+        ram(0x7ff00000, 19),
+        ram(0x7ff80000, 18),
+        ram(0x7ffc0000, 17),
         // [0x7fff7800, 0x80000000)
-        ram(0x7fff7800, 11), ram(0x7fff8000, 15),
+        ram(0x7fff7800, 11),
+        ram(0x7fff8000, 15),
     };
     ASSERT_EQ(b->count, expected.size());
     EXPECT_EQ(b->device_count, 14u);
@@ -347,8 +480,8 @@ TEST(Boot, Aarch32EndsExactlyAtTwoTo32) {
 TEST(Boot, Aarch32RamBeyondTheWindowAndAReservationAtTheVeryTop) {
     // RAM up to 2^32: above PADDR_TOP (0x9ff00000) it is device memory. A
     // reservation ending at 2^32 leaves no top device region at all.
-    constexpr mem_t m = make_mem({{0x40000000, 0x100000000}},
-                                 {{0x40000000, 0x40200000}, {0xfffff000, 0x100000000}}, {}, 0, 1);
+    constexpr mem_t m =
+        make_mem({{0x40000000, 0x100000000}}, {{0x40000000, 0x40200000}, {0xfffff000, 0x100000000}}, {}, 0, 1);
     const auto b = create_boot_untypeds<230>(arm32, m);
     ASSERT_TRUE(b);
     // Device: [0, 2^30) as before, then [0x9ff00000, 0xfffff000): pptr [0xfff00000, 0x5ffff000) wrapping.
@@ -373,8 +506,8 @@ TEST(Boot, RejectsBadMaps) {
     // Unsorted RAM, overlapping reservations.
     auto e = create_boot_untypeds<230>(cfg, make_mem({{0x200000, 0x300000}, {0x100000, 0x180000}}, {}, none, 0, 0));
     EXPECT_EQ(e.error(), make_error(error_code::overlap, 0x100000, 0x300000));
-    e = create_boot_untypeds<230>(cfg, make_mem({{0x100000, 0x8000000}}, {{0x100000, 0x300000}, {0x200000, 0x400000}},
-                                                none, 0, 0));
+    e = create_boot_untypeds<230>(
+        cfg, make_mem({{0x100000, 0x8000000}}, {{0x100000, 0x300000}, {0x200000, 0x400000}}, none, 0, 0));
     EXPECT_EQ(e.error(), make_error(error_code::overlap, 0x200000, 0x300000));
     // An inverted region, an empty RAM region, and (aarch32) a region past 2^32.
     e = create_boot_untypeds<230>(cfg, make_mem({{0x300000, 0x200000}}, {}, none, 0, 0));
@@ -384,10 +517,11 @@ TEST(Boot, RejectsBadMaps) {
     e = create_boot_untypeds<230>(arm32, make_mem({{0x40000000, 0x100001000}}, {}, none, 0, 1));
     EXPECT_EQ(e.error(), make_error(error_code::out_of_window, 0x40000000, 0x100001000));
     // The boot-only kernel part must be reserved and in the window.
-    e = create_boot_untypeds<230>(cfg, make_mem({{0x100000, 0x8000000}}, {{0x100000, 0x200000}},
-                                                {0x100000, 0x300000}, 0, 0));
+    e = create_boot_untypeds<230>(
+        cfg, make_mem({{0x100000, 0x8000000}}, {{0x100000, 0x200000}}, {0x100000, 0x300000}, 0, 0));
     EXPECT_EQ(e.error(), make_error(error_code::overlap, 0x100000, 0x200000));
-    e = create_boot_untypeds<230>(cfg, make_mem({{0x100000, 0x8000000}}, {{0x100000, 0x200000}, {0x8000000000, 0x8000100000}},
+    e = create_boot_untypeds<230>(cfg, make_mem({{0x100000, 0x8000000}},
+                                                {{0x100000, 0x200000}, {0x8000000000, 0x8000100000}},
                                                 {0x8000000000, 0x8000100000}, 0, 0));
     EXPECT_EQ(e.error(), make_error(error_code::out_of_window, 0x8000000000, 0x7f80000000));
 }
@@ -401,8 +535,8 @@ TEST(Boot, RootServerThatDoesNotFitIsReported) {
     e = create_boot_untypeds<230>(x86_qemu, make_mem({{0x300000, 0x600000}}, {}, none, 12, 3));
     EXPECT_EQ(e.error(), make_error(error_code::no_fit, 0x208800, 0x300000));
     // The highest piece that fits wins, even when a lower one is larger.
-    auto ok = create_boot_untypeds<230>(x86_qemu, make_mem({{0x1000000, 0x8000000}, {0x10000000, 0x10400000}},
-                                                           {}, none, 12, 3));
+    auto ok = create_boot_untypeds<230>(x86_qemu,
+                                        make_mem({{0x1000000, 0x8000000}, {0x10000000, 0x10400000}}, {}, none, 12, 3));
     ASSERT_TRUE(ok);
     // round_down(0x10400000 - 0x208800, 2^21) = 0x10000000.
     EXPECT_EQ(ok->rootserver, (region{0x10000000, 0x10208800}));
@@ -415,7 +549,8 @@ TEST(Boot, FreememLimitOfTheKernel) {
     // aarch64: MAX_NUM_FREEMEM_REG = 1 RAM region + 0 + 2 = 3; one slot stays free for the root server split.
     constexpr config cfg{.target = arch::aarch64};
     const region none{};
-    auto two = create_boot_untypeds<230>(cfg, make_mem({{0x40000000, 0x80000000}}, {{0x50000000, 0x50001000}}, none, 0, 3));
+    auto two =
+        create_boot_untypeds<230>(cfg, make_mem({{0x40000000, 0x80000000}}, {{0x50000000, 0x50001000}}, none, 0, 3));
     EXPECT_TRUE(two);
     auto three = create_boot_untypeds<230>(
         cfg, make_mem({{0x40000000, 0x80000000}}, {{0x50000000, 0x50001000}, {0x60000000, 0x60001000}}, none, 0, 3));
@@ -455,10 +590,10 @@ static_assert(boot_and_retype_at_compile_time());
 } // namespace
 
 TEST(Boot, EveryUntypedIsAcceptedByTheMachine) {
-    for (const auto& [cfg, mem] : {std::pair{x86_qemu, x86_qemu_mem}, std::pair{config{.target = arch::aarch64}, arm64_mem},
-                                   std::pair{config{.target = arch::aarch64_hyp, .device_top = std::uint64_t{1} << 44},
-                                             arm64_mem},
-                                   std::pair{arm32, arm32_mem}}) {
+    for (const auto& [cfg, mem] :
+         {std::pair{x86_qemu, x86_qemu_mem}, std::pair{config{.target = arch::aarch64}, arm64_mem},
+          std::pair{config{.target = arch::aarch64_hyp, .device_top = std::uint64_t{1} << 44}, arm64_mem},
+          std::pair{arm32, arm32_mem}}) {
         const auto b = create_boot_untypeds<230>(cfg, mem);
         ASSERT_TRUE(b);
         auto m = std::make_unique<machine<256>>(cfg);

@@ -177,7 +177,8 @@ template <std::size_t N>
         for (std::uint32_t j = 0; j < N; ++j)
             if (m.nodes()[j].live && m.nodes()[j].parent == i) kids += m.nodes()[j].live_count;
         if (kids != n.ut.children)
-            return ::testing::AssertionFailure() << "untyped " << i << " counts " << n.ut.children << " children, has " << kids;
+            return ::testing::AssertionFailure()
+                   << "untyped " << i << " counts " << n.ut.children << " children, has " << kids;
     }
     if (used + m.free_nodes() != N) return ::testing::AssertionFailure() << "node accounting";
     return ::testing::AssertionSuccess();
@@ -209,7 +210,8 @@ TEST(Machine, RandomTreesStayConsistentUnderDeleteAndRevoke) {
             const auto bits = m->untyped(ut).size_bits;
             const std::uint64_t k = child_ut ? 4 + rnd(bits > 6 ? bits - 5 : 1) : 0;
             auto r = m->retype(ut, retype_args{.type = child_ut ? object_type::untyped : object_type::endpoint,
-                                               .size_bits = k, .count = 1 + rnd(child_ut ? 3 : 300)});
+                                               .size_bits = k,
+                                               .count = 1 + rnd(child_ut ? 3 : 300)});
             if (!r) continue;
             ++retypes;
             for (std::uint64_t i = 0; i < r->plan.count; ++i) {

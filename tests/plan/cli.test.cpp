@@ -85,8 +85,9 @@ TEST(PlanCli, DtbMemoryAndReservedMemoryReplaceThePlatformsOwn) {
     const run_result b = run(examples + "vm_minimal_recommended.toml --dtb " + small);
     EXPECT_EQ(b.status, 1) << b.out;
     EXPECT_NE(b.out.find("kernel at 0x60000000"), std::string::npos) << b.out;
-    EXPECT_NE(b.out.find("vm0.untyped_mmios \"0x40000000:30\" is not an initial untyped: the kernel image sits inside it"),
-              std::string::npos)
+    EXPECT_NE(
+        b.out.find("vm0.untyped_mmios \"0x40000000:30\" is not an initial untyped: the kernel image sits inside it"),
+        std::string::npos)
         << b.out;
     EXPECT_NE(b.out.find("add a no-map reserved-memory node for [0x40000000, 0x80000000)"), std::string::npos) << b.out;
 }

@@ -47,9 +47,10 @@ static_assert(overflow_is_flagged());
 } // namespace
 
 TEST(Format, OutcomeLines) {
-    EXPECT_EQ(line(outcome{.line = 12, .kind = outcome_kind::retyped, .offset = 0xAB0, .paddr = 0xFFFF0000,
-                           .watermark = 0x1000}),
-              "12: ok offset=0xab0 paddr=0xffff0000 watermark=0x1000\n");
+    EXPECT_EQ(
+        line(outcome{
+            .line = 12, .kind = outcome_kind::retyped, .offset = 0xAB0, .paddr = 0xFFFF0000, .watermark = 0x1000}),
+        "12: ok offset=0xab0 paddr=0xffff0000 watermark=0x1000\n");
     EXPECT_EQ(line(outcome{.line = 1, .kind = outcome_kind::watermark, .watermark = 0}), "1: ok watermark=0x0\n");
     EXPECT_EQ(line(outcome{.line = 7, .kind = outcome_kind::failed, .error = not_enough_memory(0xC00)}),
               "7: error=seL4_NotEnoughMemory memory_left=0xc00\n");
@@ -66,20 +67,33 @@ TEST(Format, TraceErrorMessages) {
     EXPECT_EQ(message(trace_error{.what = problem::unknown_name, .line = 5, .token = "t.1"}),
               "line 5: unknown name 't.1'\n");
     // Control bytes from the trace do not reach stderr raw.
-    EXPECT_EQ(message(trace_error{.what = problem::unknown_statement, .line = 4, .token = std::string_view("\0ab\x7f", 4)}),
-              "line 4: unknown statement '\\x00ab\\x7f'\n");
-    EXPECT_EQ(message(trace_error{.what = problem::duplicate_name, .line = 6, .token = "x", .value = 3, .indexed = true}),
-              "line 6: name 'x.3' is already in use\n");
-    EXPECT_EQ(message(trace_error{.what = problem::missing_field, .line = 2, .token = "untyped", .field = "paddr=<number>"}),
-              "line 2: untyped: missing paddr=<number>\n");
-    EXPECT_EQ(message(trace_error{.what = problem::out_of_range, .line = 3, .token = "0", .field = "phys_base", .value = 1,
-                                  .limit = 0xffffffff, .indexed = true}),
+    EXPECT_EQ(
+        message(trace_error{.what = problem::unknown_statement, .line = 4, .token = std::string_view("\0ab\x7f", 4)}),
+        "line 4: unknown statement '\\x00ab\\x7f'\n");
+    EXPECT_EQ(
+        message(trace_error{.what = problem::duplicate_name, .line = 6, .token = "x", .value = 3, .indexed = true}),
+        "line 6: name 'x.3' is already in use\n");
+    EXPECT_EQ(
+        message(trace_error{.what = problem::missing_field, .line = 2, .token = "untyped", .field = "paddr=<number>"}),
+        "line 2: untyped: missing paddr=<number>\n");
+    EXPECT_EQ(message(trace_error{.what = problem::out_of_range,
+                                  .line = 3,
+                                  .token = "0",
+                                  .field = "phys_base",
+                                  .value = 1,
+                                  .limit = 0xffffffff,
+                                  .indexed = true}),
               "line 3: phys_base=0 out of range 0x1..0xffffffff\n");
-    EXPECT_EQ(message(trace_error{.what = problem::config_key_not_applicable, .line = 2, .token = "hyp",
-                                  .target = kernel::arch::x86_64}),
-              "line 2: config key 'hyp' does not apply to arch x86_64\n");
-    EXPECT_EQ(message(trace_error{.what = problem::bad_untyped, .line = 4, .token = "r", .field = "kernel window",
-                                  .value = 0x7f80000000, .limit = 12,
+    EXPECT_EQ(
+        message(trace_error{
+            .what = problem::config_key_not_applicable, .line = 2, .token = "hyp", .target = kernel::arch::x86_64}),
+        "line 2: config key 'hyp' does not apply to arch x86_64\n");
+    EXPECT_EQ(message(trace_error{.what = problem::bad_untyped,
+                                  .line = 4,
+                                  .token = "r",
+                                  .field = "kernel window",
+                                  .value = 0x7f80000000,
+                                  .limit = 12,
                                   .kernel = make_error(error_code::out_of_window, 0x7f80000000, 0x7f80000000)}),
               "line 4: untyped 'r' at paddr 0x7f80000000 size_bits 12: RAM outside the kernel window (paddr_top "
               "0x7f80000000); memory there can only be a device untyped\n");

@@ -175,7 +175,8 @@ TEST(Replay, DuplicateNamesAreTraceErrors) {
 TEST(Replay, FailedRetypeBindsNoName) {
     // count=0 fails in the kernel: `t` is never created, so deleting it is a trace error,
     // and a name clash on a failing retype is not checked (nothing would be named).
-    EXPECT_EQ(run_out(with_head("retype ut tcb count=0 as ut\n")), "3: error=seL4_RangeError range_min=1 range_max=256\n");
+    EXPECT_EQ(run_out(with_head("retype ut tcb count=0 as ut\n")),
+              "3: error=seL4_RangeError range_min=1 range_max=256\n");
     const auto e = run_error(with_head("retype ut tcb count=0 as t\ndelete t\n"));
     EXPECT_EQ(e.what, problem::unknown_name);
     EXPECT_EQ(e.line, 4u);

@@ -17,13 +17,14 @@ namespace retype::cli {
 namespace {
 
 void usage(std::FILE* out) {
-    std::fputs("usage: retype plan [FILE.toml] [--json] [--svg OUT.svg] [--dtb FILE.dtb]\n"
-               "  without FILE: the built-in vm_minimal example (seed 001), first try and recommended\n"
-               "  --json         machine-readable report (schema retype-plan/1, docs/planner.md)\n"
-               "  --svg OUT.svg  draw the physical memory map\n"
-               "  --dtb FILE     take RAM and reserved-memory from a device tree blob\n"
-               "exit status: 0 every stage passes (built-in: the recommended one), 1 a stage fails, 2 bad usage or input\n",
-               out);
+    std::fputs(
+        "usage: retype plan [FILE.toml] [--json] [--svg OUT.svg] [--dtb FILE.dtb]\n"
+        "  without FILE: the built-in vm_minimal example (seed 001), first try and recommended\n"
+        "  --json         machine-readable report (schema retype-plan/1, docs/planner.md)\n"
+        "  --svg OUT.svg  draw the physical memory map\n"
+        "  --dtb FILE     take RAM and reserved-memory from a device tree blob\n"
+        "exit status: 0 every stage passes (built-in: the recommended one), 1 a stage fails, 2 bad usage or input\n",
+        out);
 }
 
 bool write_file(const std::string& path, const std::string& text) {

@@ -83,7 +83,8 @@ bool read_dtb(const std::string& path, plan::platform& out, std::string& err) {
     }
     // Sorted by address, as the kernel's build expects.
     for (std::size_t i = 1; i < out.n_ram; ++i)
-        for (std::size_t j = i; j > 0 && out.ram[j].base < out.ram[j - 1].base; --j) std::swap(out.ram[j], out.ram[j - 1]);
+        for (std::size_t j = i; j > 0 && out.ram[j].base < out.ram[j - 1].base; --j)
+            std::swap(out.ram[j], out.ram[j - 1]);
     return true;
 }
 

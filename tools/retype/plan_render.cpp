@@ -104,12 +104,13 @@ std::string fix_text(const plan_system& sys, const fix& f) {
         return fmt("move %s \"%s:%" PRIu64 "\" to \"%s:%" PRIu64 "\" (an initial untyped nobody uses)", s.c_str(),
                    hex(f.from).c_str(), f.aux, hex(f.to).c_str(), f.aux);
     case setting::guest_ram_base:
-        return fmt("move the guest: %s from %s to %s (with its untyped_mmios and images)", s.c_str(), hex(f.from).c_str(),
-                   hex(f.to).c_str());
+        return fmt("move the guest: %s from %s to %s (with its untyped_mmios and images)", s.c_str(),
+                   hex(f.from).c_str(), hex(f.to).c_str());
     case setting::guest_page_bits:
-        return fmt("switch the guest to %s pages (%s %" PRIu64 " -> %" PRIu64 "), which cuts the mempool needed from %s to %s",
-                   bytes_text(std::uint64_t{1} << f.to).c_str(), s.c_str(), f.from, f.to, bytes_text(f.effect_from).c_str(),
-                   bytes_text(f.effect_to).c_str());
+        return fmt("switch the guest to %s pages (%s %" PRIu64 " -> %" PRIu64
+                   "), which cuts the mempool needed from %s to %s",
+                   bytes_text(std::uint64_t{1} << f.to).c_str(), s.c_str(), f.from, f.to,
+                   bytes_text(f.effect_from).c_str(), bytes_text(f.effect_to).c_str());
     default: break;
     }
     const char* verb = f.to >= f.from ? "raise" : "lower";
@@ -131,13 +132,13 @@ std::string finding_text(const plan_system& sys, const stage_report& st) {
         return fmt("the %s at %s lies in a no-map reserved region", image_name(f.count), hex(f.paddr).c_str());
     case problem::images_overlap:
         return fmt("the %s at %s overlaps the %s", image_name(f.count), hex(f.paddr).c_str(), image_name(f.needed));
-    case problem::boot_memory_invalid:
-        return fmt("the kernel rejects this memory map (at %s)", hex(f.paddr).c_str());
+    case problem::boot_memory_invalid: return fmt("the kernel rejects this memory map (at %s)", hex(f.paddr).c_str());
     case problem::rootserver_no_fit:
         return fmt("kernel init fails: the root-server objects need %s in one piece, the largest free piece is %s",
                    bytes_text(f.needed).c_str(), bytes_text(f.available).c_str());
     case problem::root_cnode_full:
-        return fmt("kernel init fails (\"ran out of cap slots\"): the root CNode needs %" PRIu64 " slots (initial caps, "
+        return fmt("kernel init fails (\"ran out of cap slots\"): the root CNode needs %" PRIu64
+                   " slots (initial caps, "
                    "paging, rootserver image frames, untypeds) and has %" PRIu64,
                    f.needed, f.available);
     case problem::out_of_untyped:
@@ -175,13 +176,13 @@ std::string finding_text(const plan_system& sys, const stage_report& st) {
         return fmt("%s.allocator_mempool_size is %s; the allocator's books for %s of guest RAM need %s", c.c_str(),
                    bytes_text(f.available).c_str(), bytes_text(f.size).c_str(), bytes_text(f.needed).c_str());
     case problem::guest_ram_short:
-        return fmt("%s's guest is configured with %s and gets %s: it faults at the first unbacked address %s", c.c_str(),
-                   bytes_text(f.needed).c_str(), bytes_text(f.available).c_str(), hex(f.paddr).c_str());
+        return fmt("%s's guest is configured with %s and gets %s: it faults at the first unbacked address %s",
+                   c.c_str(), bytes_text(f.needed).c_str(), bytes_text(f.available).c_str(), hex(f.paddr).c_str());
     case problem::guest_image_outside_ram: {
         const auto& g = sys.components[f.component].guest;
         return fmt("%s's guest %s [%s, %s) lies outside guest RAM [%s, %s)", c.c_str(),
-                   std::string(g.images[f.count].name.view()).c_str(), hex(f.paddr).c_str(), hex(f.paddr + f.size).c_str(),
-                   hex(g.ram_base).c_str(), hex(g.ram_base + g.ram_size).c_str());
+                   std::string(g.images[f.count].name.view()).c_str(), hex(f.paddr).c_str(),
+                   hex(f.paddr + f.size).c_str(), hex(g.ram_base).c_str(), hex(g.ram_base + g.ram_size).c_str());
     }
     default: break;
     }
@@ -196,13 +197,16 @@ std::string warning_text(const plan_system& sys, const warning& w) {
         return fmt("the kernel drops %" PRIu64 " untypeds (%s) past the bootinfo limit; raise %s to %" PRIu64, f.count,
                    bytes_text(f.needed).c_str(), s.c_str(), w.suggestion.to);
     case problem::cnode_too_large:
-        return fmt("%s = %" PRIu64 " gives %" PRIu64 " slots (%s of untyped) where %" PRIu64 " are used: %" PRIu64 " is enough",
-                   s.c_str(), w.suggestion.from, f.available, bytes_text(f.available * 32).c_str(), f.needed, w.suggestion.to);
+        return fmt("%s = %" PRIu64 " gives %" PRIu64 " slots (%s of untyped) where %" PRIu64 " are used: %" PRIu64
+                   " is enough",
+                   s.c_str(), w.suggestion.from, f.available, bytes_text(f.available * 32).c_str(), f.needed,
+                   w.suggestion.to);
     case problem::mempool_too_large:
         return fmt("%s = %s where %s is used: %s is enough", s.c_str(), bytes_text(f.available).c_str(),
                    bytes_text(f.needed).c_str(), bytes_text(w.suggestion.to).c_str());
     case problem::pool_too_large:
-        return fmt("%s = %" PRIu64 " (%s) where the guest needs %s: %" PRIu64 " is enough unless the VMM uses it for more",
+        return fmt("%s = %" PRIu64 " (%s) where the guest needs %s: %" PRIu64
+                   " is enough unless the VMM uses it for more",
                    s.c_str(), w.suggestion.from, bytes_text(f.available).c_str(), bytes_text(f.needed).c_str(),
                    w.suggestion.to);
     default: break;
@@ -236,7 +240,10 @@ void write_text(std::FILE* out, const named_plan& p) {
                              hex(r.boot.rootserver.end).c_str(), r.root_slots_needed,
                              std::uint64_t{1} << sys.plat.kernel.root_cnode_bits);
                 break;
-            case 2: detail = fmt("%zu component(s) loaded, %s of RAM untypeds used", sys.n_components, bytes_text(r.loaded.ram_used).c_str()); break;
+            case 2:
+                detail = fmt("%zu component(s) loaded, %s of RAM untypeds used", sys.n_components,
+                             bytes_text(r.loaded.ram_used).c_str());
+                break;
             default:
                 if (r.n_guests == 0) {
                     detail = "no guest";
@@ -245,15 +252,15 @@ void write_text(std::FILE* out, const named_plan& p) {
                     const guest_summary& g = r.guests[gi];
                     const component& c = sys.components[g.component];
                     if (gi) detail += "\n                         ";
-                    detail += i == 3 ? fmt("%s: %" PRIu64 " guest pages of %s; mempool %s of %s, CNode %" PRIu64 " of %" PRIu64
-                                          " slots, pools %s of %s",
-                                          std::string(c.name.view()).c_str(), g.need.pages,
-                                          bytes_text(std::uint64_t{1} << c.guest.page_bits).c_str(),
-                                          bytes_text(g.need.mempool_bytes).c_str(), bytes_text(c.mempool_size).c_str(),
-                                          g.need.slots, std::uint64_t{1} << c.cnode_size_bits,
-                                          bytes_text(g.need.pool_bytes).c_str(), bytes_text(c.pool_bytes()).c_str())
-                                    : fmt("%s: guest gets all of its %s", std::string(c.name.view()).c_str(),
-                                          bytes_text(c.guest.ram_size).c_str());
+                    detail += i == 3 ? fmt("%s: %" PRIu64 " guest pages of %s; mempool %s of %s, CNode %" PRIu64
+                                           " of %" PRIu64 " slots, pools %s of %s",
+                                           std::string(c.name.view()).c_str(), g.need.pages,
+                                           bytes_text(std::uint64_t{1} << c.guest.page_bits).c_str(),
+                                           bytes_text(g.need.mempool_bytes).c_str(), bytes_text(c.mempool_size).c_str(),
+                                           g.need.slots, std::uint64_t{1} << c.cnode_size_bits,
+                                           bytes_text(g.need.pool_bytes).c_str(), bytes_text(c.pool_bytes()).c_str())
+                                     : fmt("%s: guest gets all of its %s", std::string(c.name.view()).c_str(),
+                                           bytes_text(c.guest.ram_size).c_str());
                 }
             }
         } else {
@@ -269,7 +276,8 @@ void write_text(std::FILE* out, const named_plan& p) {
     }
     for (std::size_t k = 0; k < r.n_warnings; ++k)
         std::fprintf(out, "  warning: %s\n", warning_text(sys, r.warnings[k]).c_str());
-    std::fprintf(out, "  verdict: %s\n", r.ok() ? "every stage passes" : "fails (see the first FAILED stage and its fixes)");
+    std::fprintf(out, "  verdict: %s\n",
+                 r.ok() ? "every stage passes" : "fails (see the first FAILED stage and its fixes)");
 }
 
 // ---------------------------------------------------------------- JSON
@@ -291,7 +299,9 @@ std::string jstr(const std::string& s) {
     return o + "\"";
 }
 std::string jnum(std::uint64_t v) { return fmt("%" PRIu64, v); }
-std::string jcomp(const plan_system& sys, std::uint16_t c) { return c == no_component ? "null" : jstr(comp_name(sys, c)); }
+std::string jcomp(const plan_system& sys, std::uint16_t c) {
+    return c == no_component ? "null" : jstr(comp_name(sys, c));
+}
 std::string jrange(std::uint64_t base, std::uint64_t size) {
     return "{\"base\": " + jnum(base) + ", \"size\": " + jnum(size) + "}";
 }
@@ -307,20 +317,23 @@ std::string json_plan(const named_plan& p) {
     const plan_system& sys = p.sys;
     const report& r = p.rep;
     std::string o = "{\"title\": " + jstr(p.title) + ", \"platform\": " + jstr(std::string(sys.plat.name.view())) +
-                     ", \"arch\": " + jstr(std::string(kernel::name(sys.plat.kernel.target))) +
-                     ", \"ok\": " + (r.ok() ? "true" : "false") + ", \"stages\": [";
+                    ", \"arch\": " + jstr(std::string(kernel::name(sys.plat.kernel.target))) +
+                    ", \"ok\": " + (r.ok() ? "true" : "false") + ", \"stages\": [";
     for (std::size_t i = 0; i < 5; ++i) {
         const stage_report& st = r.stages[i];
         const finding& f = st.cause;
         o += i ? ", " : "";
         o += "{\"stage\": " + jnum(i + 1) + ", \"name\": " + jstr(std::string(name(st.id))) +
-             ", \"status\": " + jstr(std::string(name(st.state))) + ", \"shortfall\": " + jnum(st.shortfall) + ", \"cause\": ";
+             ", \"status\": " + jstr(std::string(name(st.state))) + ", \"shortfall\": " + jnum(st.shortfall) +
+             ", \"cause\": ";
         if (st.state == status::failed)
-            o += "{\"problem\": " + jstr(std::string(name(f.what))) + ", \"blocker\": " + jstr(std::string(name(f.why))) +
-                 ", \"component\": " + jcomp(sys, f.component) + ", \"object\": " + jstr(std::string(kernel::name(f.object))) +
+            o += "{\"problem\": " + jstr(std::string(name(f.what))) +
+                 ", \"blocker\": " + jstr(std::string(name(f.why))) + ", \"component\": " + jcomp(sys, f.component) +
+                 ", \"object\": " + jstr(std::string(kernel::name(f.object))) +
                  ", \"object_bits\": " + jnum(f.object_bits) + ", \"count\": " + jnum(f.count) +
-                 ", \"needed\": " + jnum(f.needed) + ", \"available\": " + jnum(f.available) + ", \"paddr\": " + jnum(f.paddr) +
-                 ", \"size\": " + jnum(f.size) + ", \"message\": " + jstr(finding_text(sys, st)) + "}";
+                 ", \"needed\": " + jnum(f.needed) + ", \"available\": " + jnum(f.available) +
+                 ", \"paddr\": " + jnum(f.paddr) + ", \"size\": " + jnum(f.size) +
+                 ", \"message\": " + jstr(finding_text(sys, st)) + "}";
         else
             o += "null";
         o += ", \"fixes\": [";
@@ -331,9 +344,10 @@ std::string json_plan(const named_plan& p) {
     for (std::size_t k = 0; k < r.n_warnings; ++k) {
         const warning& w = r.warnings[k];
         o += (k ? ", " : "");
-        o += "{\"problem\": " + jstr(std::string(name(w.what.what))) + ", \"component\": " + jcomp(sys, w.what.component) +
-             ", \"needed\": " + jnum(w.what.needed) + ", \"available\": " + jnum(w.what.available) +
-             ", \"fix\": " + json_fix(sys, w.suggestion) + ", \"message\": " + jstr(warning_text(sys, w)) + "}";
+        o += "{\"problem\": " + jstr(std::string(name(w.what.what))) +
+             ", \"component\": " + jcomp(sys, w.what.component) + ", \"needed\": " + jnum(w.what.needed) +
+             ", \"available\": " + jnum(w.what.available) + ", \"fix\": " + json_fix(sys, w.suggestion) +
+             ", \"message\": " + jstr(warning_text(sys, w)) + "}";
     }
     o += "], \"images\": {\"kernel\": " + jrange(r.images.kernel.base, r.images.kernel.size) +
          ", \"dtb\": " + jrange(r.images.dtb.base, r.images.dtb.size) +
@@ -342,7 +356,8 @@ std::string json_plan(const named_plan& p) {
     o += ", \"untypeds\": [";
     for (std::size_t k = 0; k < r.boot.count; ++k)
         o += std::string(k ? ", " : "") + "{\"paddr\": " + jnum(r.boot.list[k].paddr) +
-             ", \"size_bits\": " + jnum(r.boot.list[k].size_bits) + ", \"device\": " + (r.boot.list[k].device ? "true" : "false") + "}";
+             ", \"size_bits\": " + jnum(r.boot.list[k].size_bits) +
+             ", \"device\": " + (r.boot.list[k].device ? "true" : "false") + "}";
     o += "], \"untypeds_dropped\": " + jnum(r.boot.dropped_count) + ", \"extents\": [";
     for (std::size_t k = 0; k < r.loaded.n_extents; ++k) {
         const extent& e = r.loaded.extents[k];
@@ -353,11 +368,12 @@ std::string json_plan(const named_plan& p) {
     for (std::size_t k = 0; k < r.n_guests; ++k) {
         const guest_summary& g = r.guests[k];
         const guest_config& gc = sys.components[g.component].guest;
-        o += std::string(k ? ", " : "") + "{\"component\": " + jcomp(sys, g.component) + ", \"ram_base\": " + jnum(gc.ram_base) +
-             ", \"ram_size\": " + jnum(gc.ram_size) + ", \"page_bits\": " + jnum(gc.page_bits) +
-             ", \"obtained\": " + jnum(g.obtained) + ", \"pages\": " + jnum(g.need.pages) +
-             ", \"split_nodes\": " + jnum(g.need.nodes) + ", \"mempool_needed\": " + jnum(g.need.mempool_bytes) +
-             ", \"slots_needed\": " + jnum(g.need.slots) + ", \"pool_needed\": " + jnum(g.need.pool_bytes) + "}";
+        o += std::string(k ? ", " : "") + "{\"component\": " + jcomp(sys, g.component) +
+             ", \"ram_base\": " + jnum(gc.ram_base) + ", \"ram_size\": " + jnum(gc.ram_size) +
+             ", \"page_bits\": " + jnum(gc.page_bits) + ", \"obtained\": " + jnum(g.obtained) +
+             ", \"pages\": " + jnum(g.need.pages) + ", \"split_nodes\": " + jnum(g.need.nodes) +
+             ", \"mempool_needed\": " + jnum(g.need.mempool_bytes) + ", \"slots_needed\": " + jnum(g.need.slots) +
+             ", \"pool_needed\": " + jnum(g.need.pool_bytes) + "}";
     }
     return o + "]}";
 }
@@ -375,7 +391,8 @@ std::string to_json(const named_plan* plans, std::size_t n) {
 namespace {
 
 const char* palette(std::size_t i) {
-    static const char* const colours[] = {"#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"};
+    static const char* const colours[] = {"#1f77b4", "#ff7f0e", "#9467bd", "#8c564b",
+                                          "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"};
     return colours[i % 8];
 }
 
@@ -394,9 +411,10 @@ void bar(std::string& o, const scale& s, double y, double h, std::uint64_t base,
     const double x = s.at(base);
     double w = s.at(base + size) - x;
     if (w < 1) w = 1;
-    o += fmt("<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\" stroke=\"#333\" stroke-width=\"0.3\">"
-             "<title>%s</title></rect>\n",
-             x, y, w, h, fill, tip.c_str());
+    o += fmt(
+        "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\" stroke=\"#333\" stroke-width=\"0.3\">"
+        "<title>%s</title></rect>\n",
+        x, y, w, h, fill, tip.c_str());
 }
 
 } // namespace
@@ -404,9 +422,10 @@ void bar(std::string& o, const scale& s, double y, double h, std::uint64_t base,
 std::string to_svg(const named_plan* plans, std::size_t n) {
     const double width = 1100, left = 150, lane = 26, gap = 6;
     const double per_plan = 40 + 5 * (lane + gap) + 30;
-    std::string o = fmt("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" "
-                        "font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-                        width + left + 60, per_plan * static_cast<double>(n) + 50);
+    std::string o =
+        fmt("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" "
+            "font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+            width + left + 60, per_plan * static_cast<double>(n) + 50);
     for (std::size_t pi = 0; pi < n; ++pi) {
         const plan_system& sys = plans[pi].sys;
         const report& r = plans[pi].rep;
@@ -419,16 +438,18 @@ std::string to_svg(const named_plan* plans, std::size_t n) {
         };
         for (std::size_t i = 0; i < sys.plat.n_ram; ++i) widen(sys.plat.ram[i].base, sys.plat.ram[i].size);
         for (std::size_t c = 0; c < sys.n_components; ++c)
-            if (sys.components[c].guest.present) widen(sys.components[c].guest.ram_base, sys.components[c].guest.ram_size);
+            if (sys.components[c].guest.present)
+                widen(sys.components[c].guest.ram_base, sys.components[c].guest.ram_size);
         if (hi <= lo) hi = lo + 1;
         const scale s{lo, hi, left, width};
         const double top = 30 + per_plan * static_cast<double>(pi);
         o += fmt("<text x=\"10\" y=\"%.1f\" font-size=\"15\" font-weight=\"bold\">%s: %s</text>\n", top,
                  plans[pi].title.c_str(), r.ok() ? "every stage passes" : "fails");
-        static const char* const lanes[] = {"RAM / reserved", "initial untypeds", "loader objects", "boot images", "guest RAM"};
+        static const char* const lanes[] = {"RAM / reserved", "initial untypeds", "loader objects", "boot images",
+                                            "guest RAM"};
         for (std::size_t l = 0; l < 5; ++l)
-            o += fmt("<text x=\"10\" y=\"%.1f\">%s</text>\n", top + 20 + static_cast<double>(l) * (lane + gap) + lane * 0.65,
-                     lanes[l]);
+            o += fmt("<text x=\"10\" y=\"%.1f\">%s</text>\n",
+                     top + 20 + static_cast<double>(l) * (lane + gap) + lane * 0.65, lanes[l]);
         const auto y = [&](int l) { return top + 20 + l * (lane + gap); };
         for (std::size_t i = 0; i < sys.plat.n_ram; ++i)
             bar(o, s, y(0), lane, sys.plat.ram[i].base, sys.plat.ram[i].size, "#d9f0d3",
@@ -436,7 +457,8 @@ std::string to_svg(const named_plan* plans, std::size_t n) {
         for (std::size_t i = 0; i < sys.plat.n_reserved; ++i)
             bar(o, s, y(0), lane, sys.plat.reserved[i].where.base, sys.plat.reserved[i].where.size,
                 sys.plat.reserved[i].no_map ? "#bbbbbb" : "#eeeeee",
-                "reserved " + std::string(sys.plat.reserved[i].name.view()) + (sys.plat.reserved[i].no_map ? " (no-map)" : ""));
+                "reserved " + std::string(sys.plat.reserved[i].name.view()) +
+                    (sys.plat.reserved[i].no_map ? " (no-map)" : ""));
         for (std::size_t k = 0; k < r.boot.count; ++k) {
             const auto& d = r.boot.list[k];
             bar(o, s, y(1), lane, d.paddr, std::uint64_t{1} << d.size_bits, d.device ? "#c6dbef" : "#a1d99b",
@@ -455,8 +477,10 @@ std::string to_svg(const named_plan* plans, std::size_t n) {
         for (std::size_t k = 0; k < r.n_guests; ++k) {
             const guest_summary& g = r.guests[k];
             const guest_config& gc = sys.components[g.component].guest;
-            bar(o, s, y(4), lane, gc.ram_base, gc.ram_size, "#fdd0a2", comp_name(sys, g.component) + " guest RAM configured");
-            bar(o, s, y(4), lane * 0.5, gc.ram_base, g.obtained, "#e6550d", comp_name(sys, g.component) + " guest RAM obtained");
+            bar(o, s, y(4), lane, gc.ram_base, gc.ram_size, "#fdd0a2",
+                comp_name(sys, g.component) + " guest RAM configured");
+            bar(o, s, y(4), lane * 0.5, gc.ram_base, g.obtained, "#e6550d",
+                comp_name(sys, g.component) + " guest RAM obtained");
         }
         // Address ticks: eight, at the scale's ends and between.
         for (int t = 0; t <= 8; ++t) {
@@ -469,7 +493,8 @@ std::string to_svg(const named_plan* plans, std::size_t n) {
         // Legend: components.
         double lx = left + width - 90.0 * static_cast<double>(std::min<std::size_t>(sys.n_components, 8));
         for (std::size_t c = 0; c < sys.n_components; ++c) {
-            o += fmt("<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%.1f\" y=\"%.1f\">%s</text>\n",
+            o += fmt("<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%.1f\" "
+                     "y=\"%.1f\">%s</text>\n",
                      lx, top - 11, palette(c), lx + 14, top - 2, std::string(sys.components[c].name.view()).c_str());
             lx += 80;
             if (c > 6) break;

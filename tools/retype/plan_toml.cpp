@@ -82,7 +82,8 @@ bool parse_mmio(std::string_view s, paddr_t& paddr, unsigned& bits) {
     }
     auto r1 = std::from_chars(a.data(), a.data() + a.size(), paddr, base);
     auto r2 = std::from_chars(b.data(), b.data() + b.size(), bits);
-    return r1.ec == std::errc{} && r1.ptr == a.data() + a.size() && r2.ec == std::errc{} && r2.ptr == b.data() + b.size();
+    return r1.ec == std::errc{} && r1.ptr == a.data() + a.size() && r2.ec == std::errc{} &&
+           r2.ptr == b.data() + b.size();
 }
 
 bool read_platform(reader& rd, const toml::table& t, platform& p) {
@@ -137,14 +138,16 @@ bool read_component(reader& rd, const toml::table& t, component& c) {
     if (s.empty()) return rd.fail("name", "every component needs a name");
     c.name = name_t(s);
     rd.where += s + ".";
-    if (!rd.small(t, "cnode_size_bits", c.cnode_size_bits, 40) || !rd.u64(t, "allocator_mempool_size", c.mempool_size) ||
-        !rd.u64(t, "image_size", c.image_size) || !rd.small(t, "cap_slots_used", c.cap_slots_used, 1u << 30))
+    if (!rd.small(t, "cnode_size_bits", c.cnode_size_bits, 40) ||
+        !rd.u64(t, "allocator_mempool_size", c.mempool_size) || !rd.u64(t, "image_size", c.image_size) ||
+        !rd.small(t, "cap_slots_used", c.cap_slots_used, 1u << 30))
         return false;
     for (const auto& [key, node] : t) {
         const std::string_view k = key.str();
         // simple_untyped<bits>_pool = count
         constexpr std::string_view pre = "simple_untyped", post = "_pool";
-        if (k.size() > pre.size() + post.size() && k.substr(0, pre.size()) == pre && k.substr(k.size() - post.size()) == post) {
+        if (k.size() > pre.size() + post.size() && k.substr(0, pre.size()) == pre &&
+            k.substr(k.size() - post.size()) == post) {
             const std::string_view num = k.substr(pre.size(), k.size() - pre.size() - post.size());
             unsigned bits = 0;
             const auto r = std::from_chars(num.data(), num.data() + num.size(), bits);
@@ -169,11 +172,13 @@ bool read_component(reader& rd, const toml::table& t, component& c) {
             std::string type;
             std::uint64_t count = 0;
             std::uint8_t size_bits = 0;
-            if (!o || !rd.str(*o, "type", type) || !rd.u64(*o, "count", count) || !rd.small(*o, "size_bits", size_bits, 63))
+            if (!o || !rd.str(*o, "type", type) || !rd.u64(*o, "count", count) ||
+                !rd.small(*o, "size_bits", size_bits, 63))
                 return rd.fail("objects", "expected [{ type = \"tcb\", count = N, size_bits = B }, ...]");
             const auto ty = kernel::parse_object_type(type);
             if (!ty) return rd.fail("objects", "unknown object type '" + type + "'");
-            if (!c.add_objects(*ty, static_cast<std::uint32_t>(count), size_bits)) return rd.fail("objects", "too many kinds");
+            if (!c.add_objects(*ty, static_cast<std::uint32_t>(count), size_bits))
+                return rd.fail("objects", "too many kinds");
         }
     }
     if (const toml::table* g = t["guest"].as_table()) {

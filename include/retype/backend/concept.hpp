@@ -19,10 +19,10 @@ using slot_t = std::uint64_t;
 
 /// The arguments of one seL4_Untyped_Retype, in slot terms.
 struct retype_call {
-    slot_t untyped = 0;                                   // the untyped to retype
+    slot_t untyped = 0; // the untyped to retype
     kernel::object_type type = kernel::object_type::untyped;
-    std::uint64_t size_bits = 0;                          // seL4's size_bits (untyped size, CNode radix)
-    slot_t dest = 0;                                      // first destination slot; objects go to dest .. dest+count-1
+    std::uint64_t size_bits = 0; // seL4's size_bits (untyped size, CNode radix)
+    slot_t dest = 0;             // first destination slot; objects go to dest .. dest+count-1
     std::uint64_t count = 1;
 };
 

@@ -35,9 +35,11 @@ namespace retype::backend {
 /// Where the recorder writes. `put(text)` takes the whole text or none of it;
 /// it returns bool (false: nothing was written) or void (it cannot fail).
 template <class S>
-concept sink = requires(S& s, std::string_view text) { s.put(text); } &&
-               (std::same_as<decltype(std::declval<S&>().put(std::string_view{})), bool> ||
-                std::same_as<decltype(std::declval<S&>().put(std::string_view{})), void>);
+concept sink = requires(S& s, std::string_view text) {
+    s.put(text);
+}
+&&(std::same_as<decltype(std::declval<S&>().put(std::string_view{})), bool> ||
+   std::same_as<decltype(std::declval<S&>().put(std::string_view{})), void>);
 
 /// A sink that can tell in advance whether n more bytes fit. The recorder asks
 /// before it forwards a call, so a full sink fails the call with nothing done.
@@ -357,8 +359,7 @@ public:
 
     /// Full state, without the sink and the inner backend (compare those separately).
     friend constexpr bool operator==(const recorder& a, const recorder& b) noexcept {
-        return a.cfg_ == b.cfg_ && a.header_written_ == b.header_written_ && a.lost_ == b.lost_ &&
-               a.slots_ == b.slots_;
+        return a.cfg_ == b.cfg_ && a.header_written_ == b.header_written_ && a.lost_ == b.lost_ && a.slots_ == b.slots_;
     }
 
 private:

@@ -140,9 +140,8 @@ public:
         if (!type) return failure(invalid_argument(0));
         if (call.size_bits > word_max()) return failure(range_error(0, kernel::traits(cfg_).max_untyped_bits));
         if (call.count > word_max()) return failure(range_error(1, cfg_.fan_out_limit));
-        const int rc = sys_.untyped_retype(cptr(call.untyped), *type, call.size_bits, window_.root,
-                                           window_.node_index, window_.node_depth, window_.offset_base + call.dest,
-                                           call.count);
+        const int rc = sys_.untyped_retype(cptr(call.untyped), *type, call.size_bits, window_.root, window_.node_index,
+                                           window_.node_depth, window_.offset_base + call.dest, call.count);
         if (rc != 0) return failure(kernel_error(rc));
         retype_report report{};
         if constexpr (sel4_frame_syscalls<Syscalls>) {
@@ -207,12 +206,10 @@ struct libsel4_syscalls {
             static_cast<seL4_Word>(node_offset), static_cast<seL4_Word>(num_objects)));
     }
     int cnode_delete(std::uint64_t root, std::uint64_t index, std::uint8_t depth) noexcept {
-        return static_cast<int>(
-            seL4_CNode_Delete(static_cast<seL4_CNode>(root), static_cast<seL4_Word>(index), depth));
+        return static_cast<int>(seL4_CNode_Delete(static_cast<seL4_CNode>(root), static_cast<seL4_Word>(index), depth));
     }
     int cnode_revoke(std::uint64_t root, std::uint64_t index, std::uint8_t depth) noexcept {
-        return static_cast<int>(
-            seL4_CNode_Revoke(static_cast<seL4_CNode>(root), static_cast<seL4_Word>(index), depth));
+        return static_cast<int>(seL4_CNode_Revoke(static_cast<seL4_CNode>(root), static_cast<seL4_Word>(index), depth));
     }
     std::uint64_t get_mr(int i) noexcept { return static_cast<std::uint64_t>(seL4_GetMR(i)); }
 

@@ -66,7 +66,8 @@ template <limits L, policy::placement_policy Placement = policy::lowest_first,
           policy::metadata_placement Metadata = policy::out_of_band<256>>
 class contiguous_allocator {
     static_assert(L.max_banks > 0, "retype: a contiguous allocator needs at least one bank");
-    static_assert(L.granule_bits <= L.max_size_bits && L.max_size_bits < 64, "retype: granule_bits <= max_size_bits < 64");
+    static_assert(L.granule_bits <= L.max_size_bits && L.max_size_bits < 64,
+                  "retype: granule_bits <= max_size_bits < 64");
     static_assert(L.granule_bits >= Metadata::min_granule_bits, "retype: the granule is too small for in-band nodes");
 
 public:
@@ -334,7 +335,8 @@ public:
         }
         const std::size_t pieces = piece_count(paddr, end, L.max_size_bits);
         // One piece: exact, since its merges release nodes before its one node is taken.
-        const std::size_t released = pieces == 1 ? merge_count(b, paddr, largest_piece(paddr, end, L.max_size_bits)) : 0;
+        const std::size_t released =
+            pieces == 1 ? merge_count(b, paddr, largest_piece(paddr, end, L.max_size_bits)) : 0;
         return check_nodes(pieces, released);
     }
 
@@ -466,9 +468,8 @@ private:
     // Free bytes of bank b inside [lo, hi).
     [[nodiscard]] constexpr std::uint64_t free_overlap(std::size_t b, paddr_t lo, paddr_t hi) const {
         std::uint64_t sum = 0;
-        for_each_overlapping(b, lo, hi, [&](handle, paddr_t x, paddr_t xe, unsigned) {
-            sum += std::min(xe, hi) - std::max(x, lo);
-        });
+        for_each_overlapping(
+            b, lo, hi, [&](handle, paddr_t x, paddr_t xe, unsigned) { sum += std::min(xe, hi) - std::max(x, lo); });
         return sum;
     }
     // The lowest used paddr in [lo, hi). Requires: one exists.

@@ -117,7 +117,8 @@ constexpr result<guest_memory<MaxBanks>> allocate_domain(Allocator& a, const dom
     constexpr unsigned max_bits = Allocator::max_size_bits();
     if (a.bank_count() == 0) return failure(make_error(error_code::illegal_operation));
     if (req.size == 0) return failure(invalid_argument(1));
-    if (req.size % Allocator::granule != 0) return failure(make_error(error_code::misaligned, req.size, Allocator::granule));
+    if (req.size % Allocator::granule != 0)
+        return failure(make_error(error_code::misaligned, req.size, Allocator::granule));
     if (req.max_banks == 0 || req.max_banks > MaxBanks) return failure(range_error(1, MaxBanks));
     if (req.min_size_bits < gbits || req.min_size_bits > max_bits) return failure(range_error(gbits, max_bits));
     if (a.free_bytes() < req.size) return failure(not_enough_memory(a.free_bytes()));

@@ -55,19 +55,19 @@ inline constexpr std::uint64_t platform_default = ~std::uint64_t{0};
 /// default". A structural aggregate, so it can be a template argument.
 struct config {
     arch target = arch::x86_64;
-    std::uint8_t tcb_bits = 0;             // 0: the architecture's default TCB size (x86_64: 12 when XSAVE >= 832)
-    bool mcs = false;                      // CONFIG_KERNEL_MCS: SchedContext and Reply exist, notifications grow
-    bool huge_page = true;                 // x86_64 CONFIG_HUGE_PAGE: 1 GiB frames
-    bool vtx = false;                      // x86_64 CONFIG_VTX: VCPU objects
-    bool fpu = true;                       // riscv64 / aarch32: the FPU context is part of the TCB
-    bool hyp = false;                      // aarch32 only: arm_hyp object sizes and VCPU (aarch64: use aarch64_hyp)
-    std::uint32_t fan_out_limit = 256;     // CONFIG_RETYPE_FAN_OUT_LIMIT
+    std::uint8_t tcb_bits = 0;                 // 0: the architecture's default TCB size (x86_64: 12 when XSAVE >= 832)
+    bool mcs = false;                          // CONFIG_KERNEL_MCS: SchedContext and Reply exist, notifications grow
+    bool huge_page = true;                     // x86_64 CONFIG_HUGE_PAGE: 1 GiB frames
+    bool vtx = false;                          // x86_64 CONFIG_VTX: VCPU objects
+    bool fpu = true;                           // riscv64 / aarch32: the FPU context is part of the TCB
+    bool hyp = false;                          // aarch32 only: arm_hyp object sizes and VCPU (aarch64: use aarch64_hyp)
+    std::uint32_t fan_out_limit = 256;         // CONFIG_RETYPE_FAN_OUT_LIMIT
     std::uint32_t max_bootinfo_untypeds = 230; // CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS
-    std::uint8_t reset_chunk_bits = 8;     // CONFIG_RESET_CHUNK_BITS
-    std::uint8_t root_cnode_bits = 12;     // CONFIG_ROOT_CNODE_SIZE_BITS
-    std::uint64_t device_top = 0;          // CONFIG_PADDR_USER_DEVICE_TOP; 0: the architecture's default
+    std::uint8_t reset_chunk_bits = 8;         // CONFIG_RESET_CHUNK_BITS
+    std::uint8_t root_cnode_bits = 12;         // CONFIG_ROOT_CNODE_SIZE_BITS
+    std::uint64_t device_top = 0;              // CONFIG_PADDR_USER_DEVICE_TOP; 0: the architecture's default
     std::uint64_t phys_base = platform_default; // aarch32: the platform's physBase (0 is a real one, e.g. zynq7000)
-    std::uint64_t user_top = 0;            // aarch32: seL4_UserTop (= PPTR_BASE); 0: qemu-arm-virt's value
+    std::uint64_t user_top = 0;                 // aarch32: seL4_UserTop (= PPTR_BASE); 0: qemu-arm-virt's value
 
     friend constexpr bool operator==(const config&, const config&) = default;
 };
@@ -76,16 +76,16 @@ struct config {
 struct arch_traits {
     arch target;
     unsigned word_bits;
-    unsigned min_untyped_bits; // seL4_MinUntypedBits
-    unsigned max_untyped_bits; // seL4_MaxUntypedBits
-    unsigned slot_bits;        // seL4_SlotBits: a CNode slot is 2^slot_bits bytes
-    paddr_t paddr_base;        // PADDR_BASE: lowest RAM the kernel window maps
-    pptr_t pptr_base;          // PPTR_BASE
-    pptr_t pptr_top;           // PPTR_TOP: end of the kernel window
-    std::uint64_t pptr_base_offset; // PPTR_BASE - PADDR_BASE, modulo 2^word_bits
-    paddr_t paddr_top;         // PADDR_TOP: RAM at or above is outside the window and becomes device memory
-    paddr_t device_top;        // CONFIG_PADDR_USER_DEVICE_TOP (2^32 on aarch32 is kept exact in 64 bits)
-    unsigned page_bits;        // seL4_PageBits
+    unsigned min_untyped_bits;       // seL4_MinUntypedBits
+    unsigned max_untyped_bits;       // seL4_MaxUntypedBits
+    unsigned slot_bits;              // seL4_SlotBits: a CNode slot is 2^slot_bits bytes
+    paddr_t paddr_base;              // PADDR_BASE: lowest RAM the kernel window maps
+    pptr_t pptr_base;                // PPTR_BASE
+    pptr_t pptr_top;                 // PPTR_TOP: end of the kernel window
+    std::uint64_t pptr_base_offset;  // PPTR_BASE - PADDR_BASE, modulo 2^word_bits
+    paddr_t paddr_top;               // PADDR_TOP: RAM at or above is outside the window and becomes device memory
+    paddr_t device_top;              // CONFIG_PADDR_USER_DEVICE_TOP (2^32 on aarch32 is kept exact in 64 bits)
+    unsigned page_bits;              // seL4_PageBits
     unsigned kernel_phys_align_bits; // first RAM region is aligned up to this (ARM/RISC-V tools)
 
     /// 2^word_bits - 1.
@@ -112,7 +112,7 @@ namespace detail {
 /// PADDR_TOP = PPTR_TOP - PPTR_BASE.
 inline constexpr arch_traits window64(arch a, unsigned max_untyped_bits, std::uint64_t pptr_base,
                                       std::uint64_t pptr_top, std::uint64_t device_top) noexcept {
-    return arch_traits{a, 64, 4, max_untyped_bits, 5, 0, pptr_base, pptr_top, pptr_base, pptr_top - pptr_base,
+    return arch_traits{a,          64, 4, max_untyped_bits, 5, 0, pptr_base, pptr_top, pptr_base, pptr_top - pptr_base,
                        device_top, 12, 21};
 }
 } // namespace detail
@@ -134,8 +134,19 @@ inline constexpr arch_traits window64(arch a, unsigned max_untyped_bits, std::ui
         const std::uint64_t phys = cfg.phys_base != platform_default ? cfg.phys_base : 0x40000000ULL; // qemu-arm-virt
         const std::uint64_t user_top = cfg.user_top ? cfg.user_top : (cfg.hyp ? 0xe0000000ULL : 0xa0000000ULL);
         const std::uint64_t offset = (user_top - phys) & 0xffffffffULL;
-        return arch_traits{arch::aarch32, 32, 4, 29, 4, phys, user_top, 0xfff00000ULL, offset,
-                           (0xfff00000ULL - offset) & 0xffffffffULL, top(bit(32)), 12, cfg.hyp ? 25u : 24u};
+        return arch_traits{arch::aarch32,
+                           32,
+                           4,
+                           29,
+                           4,
+                           phys,
+                           user_top,
+                           0xfff00000ULL,
+                           offset,
+                           (0xfff00000ULL - offset) & 0xffffffffULL,
+                           top(bit(32)),
+                           12,
+                           cfg.hyp ? 25u : 24u};
     }
     }
     return arch_traits{};

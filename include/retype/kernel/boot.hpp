@@ -76,14 +76,14 @@ struct untyped_desc {
 /// kernel-virtual addresses, which orders the same way inside the window.
 template <std::size_t MaxRegions = 32>
 struct boot_memory {
-    std::array<region, MaxRegions> ram{};      // available memory, physical (avail_p_regs / mem_p_regs)
+    std::array<region, MaxRegions> ram{}; // available memory, physical (avail_p_regs / mem_p_regs)
     std::size_t ram_count = 0;
     std::array<region, MaxRegions> reserved{}; // never free RAM, never device untyped
     std::size_t reserved_count = 0;
-    region kernel_boot{};                      // [KERNEL_ELF_PADDR_BASE, phys(ki_boot_end)): freed after boot
-    std::uint8_t extra_bi_bits = 0;            // calculate_extra_bi_size_bits(extra bootinfo bytes); 0: none
-    std::uint64_t n_paging = 0;                // arch_get_n_paging(user image): paging structures below the root
-    std::size_t max_freemem = 0;               // MAX_NUM_FREEMEM_REG; 0: the architecture's
+    region kernel_boot{};           // [KERNEL_ELF_PADDR_BASE, phys(ki_boot_end)): freed after boot
+    std::uint8_t extra_bi_bits = 0; // calculate_extra_bi_size_bits(extra bootinfo bytes); 0: none
+    std::uint64_t n_paging = 0;     // arch_get_n_paging(user image): paging structures below the root
+    std::size_t max_freemem = 0;    // MAX_NUM_FREEMEM_REG; 0: the architecture's
 
     /// Appends; returns false when the fixed capacity is full (nothing changes).
     constexpr bool add_ram(region r) noexcept { return push(ram, ram_count, r); }
@@ -104,15 +104,15 @@ struct boot_untypeds {
     config cfg{};                                 // what they were computed for
     std::array<untyped_desc, MaxUntypeds> list{}; // untypedList[0 .. count)
     std::size_t count = 0;
-    std::size_t device_count = 0;                 // list[0 .. device_count) are device untypeds
-    std::size_t dropped_count = 0;                // past max_bootinfo_untypeds: no cap, memory lost
+    std::size_t device_count = 0;  // list[0 .. device_count) are device untypeds
+    std::size_t dropped_count = 0; // past max_bootinfo_untypeds: no cap, memory lost
     std::uint64_t dropped_device_bytes = 0;
     std::uint64_t dropped_ram_bytes = 0;
     std::array<untyped_desc, MaxDropped> dropped{}; // the first min(dropped_count, MaxDropped) dropped
-    std::uint64_t sliver_bytes = 0;               // pieces below 2^MinUntypedBits, lost by splitting
-    region rootserver{};                          // physical range of the root-server objects
-    unsigned rootserver_align_bits = 0;           // rootserver.base is aligned to this in pptr space
-    std::size_t freemem_count = 0;                // RAM pieces before the root-server carve-out
+    std::uint64_t sliver_bytes = 0;                 // pieces below 2^MinUntypedBits, lost by splitting
+    region rootserver{};                            // physical range of the root-server objects
+    unsigned rootserver_align_bits = 0;             // rootserver.base is aligned to this in pptr space
+    std::size_t freemem_count = 0;                  // RAM pieces before the root-server carve-out
 
     [[nodiscard]] constexpr std::size_t dropped_listed() const noexcept {
         return dropped_count < MaxDropped ? dropped_count : MaxDropped;
@@ -148,8 +148,8 @@ struct region_list {
 
 /// Checks a list is sorted, disjoint, inside [0, 2^word_bits), and (for RAM) non-empty.
 template <std::size_t N>
-[[nodiscard]] constexpr result<void> check_regions(const arch_traits& t, const std::array<region, N>& a,
-                                                   std::size_t n, bool allow_empty) noexcept {
+[[nodiscard]] constexpr result<void> check_regions(const arch_traits& t, const std::array<region, N>& a, std::size_t n,
+                                                   bool allow_empty) noexcept {
     Expects(n <= N);
     for (std::size_t i = 0; i < n; ++i) {
         const region& r = a[i];
@@ -412,7 +412,8 @@ load_boot_untypeds(machine<Capacity>& m, const boot_untypeds<MaxUntypeds, MaxDro
         if (d.size_bits < t.min_untyped_bits || d.size_bits > t.max_untyped_bits)
             return failure(range_error(t.min_untyped_bits, t.max_untyped_bits));
         const std::uint64_t size = std::uint64_t{1} << d.size_bits;
-        if ((t.to_pptr(d.paddr) & (size - 1)) != 0) return failure(make_error(error_code::misaligned, d.paddr, d.size_bits));
+        if ((t.to_pptr(d.paddr) & (size - 1)) != 0)
+            return failure(make_error(error_code::misaligned, d.paddr, d.size_bits));
         if (d.paddr > t.word_mask() || size - 1 > t.word_mask() - d.paddr)
             return failure(make_error(error_code::out_of_window, d.paddr, t.word_mask()));
         if (!d.device && !t.in_window(d.paddr, d.size_bits))

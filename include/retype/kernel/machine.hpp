@@ -30,7 +30,7 @@ struct object_ref {
 /// What a successful retype reports.
 struct retype_outcome {
     retype_plan plan{};
-    object_ref first{};      // the first new object; object i is at(first, i)
+    object_ref first{};          // the first new object; object i is at(first, i)
     std::uint64_t watermark = 0; // of the parent, afterwards
 };
 
@@ -49,18 +49,19 @@ public:
     struct node {
         object_type type = object_type::untyped;
         bool live = false;
-        std::uint8_t object_bits = 0;    // log2 of one object's size
-        std::uint64_t size_bits = 0;     // the retype's size_bits argument (CNode radix, untyped size)
-        paddr_t paddr = 0;               // of object 0
-        std::uint32_t parent = no_node;  // the untyped it came from; no_node for boot untypeds
-        std::uint32_t next = no_node;    // next node of the same retype, or next free node
-        std::uint32_t first_child = no_node;  // children, newest first (the kernel inserts new caps right after the parent)
+        std::uint8_t object_bits = 0;   // log2 of one object's size
+        std::uint64_t size_bits = 0;    // the retype's size_bits argument (CNode radix, untyped size)
+        paddr_t paddr = 0;              // of object 0
+        std::uint32_t parent = no_node; // the untyped it came from; no_node for boot untypeds
+        std::uint32_t next = no_node;   // next node of the same retype, or next free node
+        std::uint32_t first_child =
+            no_node; // children, newest first (the kernel inserts new caps right after the parent)
         std::uint32_t next_sibling = no_node; // also links the boot untypeds, which have no parent
         std::uint32_t prev_sibling = no_node;
-        std::uint32_t count = 0;         // objects in this node
+        std::uint32_t count = 0; // objects in this node
         std::uint32_t live_count = 0;
         std::array<std::uint64_t, batch_objects / 64> alive{}; // bit i: object i still exists
-        untyped_state ut{};              // only for untyped nodes
+        untyped_state ut{};                                    // only for untyped nodes
     };
 
     constexpr explicit machine(const config& cfg) noexcept : cfg_(cfg), free_count_(Capacity) {}
@@ -73,7 +74,8 @@ public:
     /// Declares an untyped as the kernel hands it over at boot: full, no children.
     /// Rejects what provide_untyped_cap would never create (size out of range, a
     /// pptr not aligned to the size, RAM outside the kernel window) and overlaps.
-    [[nodiscard]] constexpr result<object_ref> add_untyped(paddr_t paddr, std::uint64_t size_bits, bool device) noexcept {
+    [[nodiscard]] constexpr result<object_ref> add_untyped(paddr_t paddr, std::uint64_t size_bits,
+                                                           bool device) noexcept {
         const arch_traits t = arch();
         if (size_bits < t.min_untyped_bits || size_bits > t.max_untyped_bits)
             return failure(range_error(t.min_untyped_bits, t.max_untyped_bits));
@@ -230,9 +232,9 @@ public:
             const node& x = a.nodes_[i];
             const node& y = b.nodes_[i];
             if (x.live != y.live) return false;
-            if (x.live && (x.type != y.type || x.paddr != y.paddr || x.object_bits != y.object_bits ||
-                           x.parent != y.parent || x.count != y.count || x.live_count != y.live_count ||
-                           x.alive != y.alive || !(x.ut == y.ut)))
+            if (x.live &&
+                (x.type != y.type || x.paddr != y.paddr || x.object_bits != y.object_bits || x.parent != y.parent ||
+                 x.count != y.count || x.live_count != y.live_count || x.alive != y.alive || !(x.ut == y.ut)))
                 return false;
         }
         return true;
@@ -275,8 +277,10 @@ private:
     }
     constexpr void unlink(std::uint32_t& head, std::uint32_t id) noexcept {
         node& n = nodes_[id];
-        if (n.prev_sibling != no_node) nodes_[n.prev_sibling].next_sibling = n.next_sibling;
-        else head = n.next_sibling;
+        if (n.prev_sibling != no_node)
+            nodes_[n.prev_sibling].next_sibling = n.next_sibling;
+        else
+            head = n.next_sibling;
         if (n.next_sibling != no_node) nodes_[n.next_sibling].prev_sibling = n.prev_sibling;
         n.next_sibling = no_node;
         n.prev_sibling = no_node;

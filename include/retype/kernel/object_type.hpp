@@ -27,11 +27,11 @@ enum class object_type : std::uint8_t {
     sched_context, // MCS only
     reply,         // MCS only
     frame_4k,
-    frame_64k,     // aarch32 large page
-    frame_2m,      // x86_64, aarch64, riscv64 large page
-    frame_1g,      // x86_64 (CONFIG_HUGE_PAGE), aarch64, riscv64 huge page
-    section,       // aarch32: 1 MiB, 2 MiB with hyp
-    supersection,  // aarch32: 16 MiB, 32 MiB with hyp
+    frame_64k,    // aarch32 large page
+    frame_2m,     // x86_64, aarch64, riscv64 large page
+    frame_1g,     // x86_64 (CONFIG_HUGE_PAGE), aarch64, riscv64 huge page
+    section,      // aarch32: 1 MiB, 2 MiB with hyp
+    supersection, // aarch32: 16 MiB, 32 MiB with hyp
     page_table,
     page_directory, // x86_64, aarch32
     pdpt,           // x86_64
@@ -41,11 +41,11 @@ enum class object_type : std::uint8_t {
 };
 
 inline constexpr object_type all_object_types[] = {
-    object_type::untyped,   object_type::tcb,       object_type::endpoint,     object_type::notification,
-    object_type::cnode,     object_type::sched_context, object_type::reply,    object_type::frame_4k,
-    object_type::frame_64k, object_type::frame_2m,  object_type::frame_1g,     object_type::section,
-    object_type::supersection, object_type::page_table, object_type::page_directory, object_type::pdpt,
-    object_type::pml4,      object_type::vspace,    object_type::vcpu,
+    object_type::untyped,      object_type::tcb,           object_type::endpoint,       object_type::notification,
+    object_type::cnode,        object_type::sched_context, object_type::reply,          object_type::frame_4k,
+    object_type::frame_64k,    object_type::frame_2m,      object_type::frame_1g,       object_type::section,
+    object_type::supersection, object_type::page_table,    object_type::page_directory, object_type::pdpt,
+    object_type::pml4,         object_type::vspace,        object_type::vcpu,
 };
 
 [[nodiscard]] constexpr std::string_view name(object_type t) noexcept {

@@ -44,17 +44,17 @@ struct untyped_state {
 /// CSpace: the caller says how large the destination CNode is and which slot of
 /// the window, if any, is occupied.
 struct destination {
-    std::uint8_t radix = 0;                                // the destination CNode holds 2^radix slots
-    std::uint64_t offset = 0;                              // node_offset
-    std::uint64_t first_occupied = ~std::uint64_t{0};      // first non-empty slot in the window, or ~0
+    std::uint8_t radix = 0;                           // the destination CNode holds 2^radix slots
+    std::uint64_t offset = 0;                         // node_offset
+    std::uint64_t first_occupied = ~std::uint64_t{0}; // first non-empty slot in the window, or ~0
 };
 
 /// The arguments of one seL4_Untyped_Retype.
 struct retype_args {
     object_type type = object_type::untyped;
-    std::uint64_t size_bits = 0;   // seL4's userObjSize: untyped size, CNode radix, SchedContext size
-    std::uint64_t count = 1;       // num_objects
-    bool has_destination = false;  // when false, checks 10, 12 and 13 are skipped
+    std::uint64_t size_bits = 0;  // seL4's userObjSize: untyped size, CNode radix, SchedContext size
+    std::uint64_t count = 1;      // num_objects
+    bool has_destination = false; // when false, checks 10, 12 and 13 are skipped
     destination dest{};
 };
 
@@ -62,10 +62,10 @@ struct retype_args {
 struct retype_plan {
     std::uint64_t object_bits = 0; // log2 of one object's size
     std::uint64_t count = 0;
-    std::uint64_t offset = 0;      // of the first object inside the untyped
-    paddr_t paddr = 0;             // of the first object
-    std::uint64_t new_used = 0;    // the watermark afterwards
-    bool reset = false;            // no children: the watermark restarts at 0 (and RAM is zeroed)
+    std::uint64_t offset = 0;   // of the first object inside the untyped
+    paddr_t paddr = 0;          // of the first object
+    std::uint64_t new_used = 0; // the watermark afterwards
+    bool reset = false;         // no children: the watermark restarts at 0 (and RAM is zeroed)
 
     friend constexpr bool operator==(const retype_plan&, const retype_plan&) = default;
 };

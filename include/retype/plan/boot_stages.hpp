@@ -136,8 +136,8 @@ struct placed_images {
     out.kernel = range{k, p.kernel_image.size};
     out.dtb = range{p.dtb.paddr ? p.dtb.paddr : detail::round_up(out.kernel.end(), detail::page), p.dtb.size};
     const paddr_t after = p.dtb.size ? out.dtb.end() : out.kernel.end();
-    out.rootserver = range{p.rootserver.paddr ? p.rootserver.paddr : detail::round_up(after, detail::page),
-                           p.rootserver.size};
+    out.rootserver =
+        range{p.rootserver.paddr ? p.rootserver.paddr : detail::round_up(after, detail::page), p.rootserver.size};
     out.elfloader = range{p.elfloader.paddr, p.elfloader.size};
 
     // Indices, not pointers: sanitizer builds of g++ cannot compare those in constant expressions.
@@ -178,11 +178,8 @@ struct placed_images {
                 r.state = status::failed;
                 r.shortfall = (all[j].end() < img.end() ? all[j].end() : img.end()) -
                               (all[j].base > img.base ? all[j].base : img.base);
-                r.cause = finding{.what = problem::images_overlap,
-                                  .count = i,
-                                  .needed = j,
-                                  .paddr = img.base,
-                                  .size = img.size};
+                r.cause = finding{
+                    .what = problem::images_overlap, .count = i, .needed = j, .paddr = img.base, .size = img.size};
                 return r;
             }
         }
@@ -207,10 +204,13 @@ inline constexpr std::uint64_t initial_caps = 16;
     std::size_t n = 3;
     switch (a) {
     case kernel::arch::x86_64:
-    case kernel::arch::aarch64: n = 3; break;      // PT, PD, PUD below the 4-level root
-    case kernel::arch::aarch64_hyp:                // 3-level stage-2 tables (40-bit IPA)
-    case kernel::arch::riscv64: n = 2; break;      // Sv39: two levels below the root
-    case kernel::arch::aarch32: levels[0] = 20; n = 1; break; // a second-level table maps 1 MiB
+    case kernel::arch::aarch64: n = 3; break; // PT, PD, PUD below the 4-level root
+    case kernel::arch::aarch64_hyp:           // 3-level stage-2 tables (40-bit IPA)
+    case kernel::arch::riscv64: n = 2; break; // Sv39: two levels below the root
+    case kernel::arch::aarch32:
+        levels[0] = 20;
+        n = 1;
+        break; // a second-level table maps 1 MiB
     }
     if (end <= start) return 0;
     std::uint64_t count = 0;
@@ -255,8 +255,8 @@ inline constexpr std::uint64_t initial_caps = 16;
         } else if (e.code == error_code::capacity_exhausted) {
             r.cause = finding{.what = problem::model_capacity, .needed = e.value, .available = e.limit};
         } else {
-            r.cause = finding{.what = problem::boot_memory_invalid, .needed = e.value, .available = e.limit,
-                              .paddr = e.value};
+            r.cause = finding{
+                .what = problem::boot_memory_invalid, .needed = e.value, .available = e.limit, .paddr = e.value};
         }
         return r;
     }

@@ -27,7 +27,8 @@ struct plan_stage_fails {
 };
 
 namespace detail {
-template <stage Stage, problem Problem, std::uint16_t Index, name_t Component, std::uint64_t Needed, std::uint64_t Available>
+template <stage Stage, problem Problem, std::uint16_t Index, name_t Component, std::uint64_t Needed,
+          std::uint64_t Available>
 constexpr bool verdict() noexcept {
     if constexpr (Stage == stage::none)
         return true;

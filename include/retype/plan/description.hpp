@@ -22,10 +22,10 @@ using kernel::paddr_t;
 
 inline constexpr std::size_t max_ram_regions = 8;
 inline constexpr std::size_t max_reserved_regions = 16;
-inline constexpr std::size_t max_pools = 8;         // simple_untyped<bits>_pool settings per component
-inline constexpr std::size_t max_mmios = 8;         // untyped_mmios entries per component
-inline constexpr std::size_t max_objects = 8;       // kinds of kernel objects per component
-inline constexpr std::size_t max_guest_images = 4;  // kernel, initrd, dtb, ... inside guest RAM
+inline constexpr std::size_t max_pools = 8;        // simple_untyped<bits>_pool settings per component
+inline constexpr std::size_t max_mmios = 8;        // untyped_mmios entries per component
+inline constexpr std::size_t max_objects = 8;      // kinds of kernel objects per component
+inline constexpr std::size_t max_guest_images = 4; // kernel, initrd, dtb, ... inside guest RAM
 inline constexpr std::uint16_t no_component = 0xffff;
 
 /// A short name kept inline (no pointer into someone else's storage), so that a
@@ -36,11 +36,11 @@ struct name_t {
     constexpr name_t() = default;
     // Implicit on purpose: designated initializers and add() take plain strings.
     // cppcheck-suppress noExplicitConstructor
-    constexpr name_t(std::string_view s) noexcept { // NOLINT(google-explicit-constructor,hicpp-explicit-conversions)
+    constexpr name_t(std::string_view s) noexcept {
         for (std::size_t i = 0; i < s.size() && i + 1 < chars.size(); ++i) chars[i] = s[i];
     }
     // cppcheck-suppress noExplicitConstructor
-    constexpr name_t(const char* s) noexcept : name_t(std::string_view{s}) {} // NOLINT(google-explicit-constructor,hicpp-explicit-conversions)
+    constexpr name_t(const char* s) noexcept : name_t(std::string_view{s}) {}
     [[nodiscard]] constexpr std::string_view view() const noexcept {
         std::size_t n = 0;
         while (n < chars.size() && chars[n] != '\0') ++n;
@@ -88,9 +88,9 @@ struct platform {
     std::size_t n_reserved = 0;
     image kernel_image{};
     image dtb{};
-    image rootserver{};                      // the capDL loader's ELF image (it embeds every component)
+    image rootserver{};                        // the capDL loader's ELF image (it embeds every component)
     std::uint64_t rootserver_vaddr = 0x400000; // where the rootserver image is linked (its paging structures)
-    image elfloader{};                       // optional: where the ELF loader itself runs (0 size: not checked)
+    image elfloader{};                         // optional: where the ELF loader itself runs (0 size: not checked)
     // Device frames the kernel keeps for itself (interrupt controller, ...): 4 KiB
     // each, reserved at boot, so they split the device untypeds around them.
     std::array<paddr_t, 8> kernel_devices{};
@@ -148,10 +148,10 @@ struct guest_image {
 /// The guest a VMM component runs.
 struct guest_config {
     bool present = false;
-    paddr_t ram_base = 0;     // guest-physical; with one_to_one also host-physical
+    paddr_t ram_base = 0; // guest-physical; with one_to_one also host-physical
     std::uint64_t ram_size = 0;
     std::uint8_t page_bits = 12; // the frame size guest RAM is built from: 12 (4 KiB) or 21 (2 MiB)
-    bool one_to_one = true;   // RAM frames at their own paddr, from untyped_mmios (DMA without an IOMMU)
+    bool one_to_one = true;      // RAM frames at their own paddr, from untyped_mmios (DMA without an IOMMU)
     allocator_policy policy = allocator_policy::allocman_split;
     std::uint32_t vcpus = 1;
     std::array<guest_image, max_guest_images> images{};
@@ -170,10 +170,10 @@ struct component {
     std::size_t n_pools = 0;
     std::array<exact_untyped, max_mmios> mmios{};
     std::size_t n_mmios = 0;
-    std::uint8_t cnode_size_bits = 12;     // CAmkES' default
-    std::uint64_t mempool_size = 0;        // allocator_mempool_size: a static array in the component's .bss
-    std::uint64_t image_size = 0;          // the ELF's loadable bytes (without the mempool), backed by 4 KiB frames
-    std::uint32_t cap_slots_used = 0;      // slots CAmkES fills in the CNode before the allocator starts
+    std::uint8_t cnode_size_bits = 12; // CAmkES' default
+    std::uint64_t mempool_size = 0;    // allocator_mempool_size: a static array in the component's .bss
+    std::uint64_t image_size = 0;      // the ELF's loadable bytes (without the mempool), backed by 4 KiB frames
+    std::uint32_t cap_slots_used = 0;  // slots CAmkES fills in the CNode before the allocator starts
     std::array<object_need, max_objects> objects{};
     std::size_t n_objects = 0;
     guest_config guest{};

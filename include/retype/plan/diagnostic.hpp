@@ -22,18 +22,18 @@ enum class status : std::uint8_t { ok, failed, not_reached };
 enum class problem : std::uint8_t {
     none,
     // 1: ELF loader
-    no_ram_for_kernel,  // every RAM byte is reserved no-map: the kernel has nowhere to go
-    image_outside_ram,  // an image ends past the RAM region it starts in (or starts outside RAM)
-    image_in_reserved,  // an image lies in a no-map reserved region
+    no_ram_for_kernel, // every RAM byte is reserved no-map: the kernel has nowhere to go
+    image_outside_ram, // an image ends past the RAM region it starts in (or starts outside RAM)
+    image_in_reserved, // an image lies in a no-map reserved region
     images_overlap,
     // 2: kernel boot
     boot_memory_invalid, // the memory map the kernel would get is one it rejects
     rootserver_no_fit,   // no free RAM piece holds the root-server objects
     root_cnode_full,     // the root CNode cannot hold the initial caps, image frames and untypeds
     // 3: capDL loader
-    out_of_untyped,          // largest-first allocation ran out of initial untypeds
-    exact_untyped_missing,   // an untyped_mmios range is not inside any initial untyped
-    exact_untyped_taken,     // it is, but memory there is already used (another component)
+    out_of_untyped,        // largest-first allocation ran out of initial untypeds
+    exact_untyped_missing, // an untyped_mmios range is not inside any initial untyped
+    exact_untyped_taken,   // it is, but memory there is already used (another component)
     exact_untyped_misaligned,
     model_capacity, // the planner's own fixed capacity is too small for this system
     // 4: VMM
@@ -43,7 +43,7 @@ enum class problem : std::uint8_t {
     cnode_too_small,       // cnode_size_bits cannot hold frame caps and split-node caps
     mempool_too_small,     // allocator_mempool_size cannot hold the allocator's nodes
     // 5: guest
-    guest_ram_short,       // the guest ends up with less RAM than configured
+    guest_ram_short, // the guest ends up with less RAM than configured
     guest_image_outside_ram,
     // warnings
     bootinfo_untypeds_dropped, // CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS cut some untypeds off
@@ -166,10 +166,10 @@ enum class setting : std::uint8_t {
 struct fix {
     setting what = setting::none;
     std::uint16_t component = no_component;
-    std::uint8_t index = 0;  // pool size_bits for untyped_pool, mmio index for untyped_mmios
+    std::uint8_t index = 0; // pool size_bits for untyped_pool, mmio index for untyped_mmios
     std::uint64_t from = 0;
     std::uint64_t to = 0;
-    std::uint64_t aux = 0;   // reserved_memory: base; untyped_mmios: size_bits
+    std::uint64_t aux = 0;         // reserved_memory: base; untyped_mmios: size_bits
     std::uint64_t effect_from = 0; // what the change moves: e.g. mempool needed before ...
     std::uint64_t effect_to = 0;   // ... and after (guest_page_bits)
     bool verified = false;
@@ -183,10 +183,10 @@ struct finding {
     std::uint16_t other = no_component; // the other component, for other_component
     kernel::object_type object = kernel::object_type::untyped;
     std::uint8_t object_bits = 0;
-    std::uint64_t count = 0;     // objects left to place, untypeds dropped, pages mapped, ...
-    std::uint64_t needed = 0;    // bytes (or slots, for root_cnode_full / cnode_*)
+    std::uint64_t count = 0;  // objects left to place, untypeds dropped, pages mapped, ...
+    std::uint64_t needed = 0; // bytes (or slots, for root_cnode_full / cnode_*)
     std::uint64_t available = 0;
-    paddr_t paddr = 0;           // the address involved (image, exact untyped, guest RAM)
+    paddr_t paddr = 0; // the address involved (image, exact untyped, guest RAM)
     std::uint64_t size = 0;
 };
 

@@ -21,15 +21,15 @@ namespace retype::plan::examples {
     // The kernel default (12) gives 4096 slots; the rootserver image below alone
     // needs 0x14f9000 / 0x1000 = 5369 frame caps, so the example uses 16.
     p.kernel.root_cnode_bits = 16;
-    p.add_ram(0x40000000, 0x100000000);                   // -m size=4096
+    p.add_ram(0x40000000, 0x100000000);                        // -m size=4096
     p.add_reserved(0x40000000, 0x80000000, true, "vm-memory"); // overlay-reserve-vm-memory.dts, as patched
-    p.add_kernel_device(0x8000000);                       // GICv2 distributor, kept by the kernel
-    p.add_kernel_device(0x8010000);                       // GICv2 CPU interface
-    p.kernel_image = image{0, 0x242000};                  // "paddr=[c0000000..c0241fff]": placed at the first kernel RAM
-    p.dtb = image{0, 0x1ddc};                             // "[80c0242000..80c0243ddc]"
-    p.rootserver = image{0, 0x14f9000};                   // capdl-loader, "paddr=[c0244000..c173cfff]"
-    p.rootserver_vaddr = 0x400000;                        // "vaddr=[400000..18f8fff]"
-    p.elfloader = image{0xc1b39000, 0x14700d8};           // "paddr=[c1b39000..c2fa90d7]"
+    p.add_kernel_device(0x8000000);                            // GICv2 distributor, kept by the kernel
+    p.add_kernel_device(0x8010000);                            // GICv2 CPU interface
+    p.kernel_image = image{0, 0x242000};        // "paddr=[c0000000..c0241fff]": placed at the first kernel RAM
+    p.dtb = image{0, 0x1ddc};                   // "[80c0242000..80c0243ddc]"
+    p.rootserver = image{0, 0x14f9000};         // capdl-loader, "paddr=[c0244000..c173cfff]"
+    p.rootserver_vaddr = 0x400000;              // "vaddr=[400000..18f8fff]"
+    p.elfloader = image{0xc1b39000, 0x14700d8}; // "paddr=[c1b39000..c2fa90d7]"
     return p;
 }
 
@@ -37,20 +37,20 @@ namespace retype::plan::examples {
 [[nodiscard]] constexpr component vm0_first_try() noexcept {
     component c{};
     c.name = "vm0";
-    c.cnode_size_bits = 23;             // vm_minimal.camkes
-    c.add_pool(24, 12);                 // simple_untyped24_pool = 12
-    c.add_mmio(0x8040000, 12);          // GIC virtual CPU interface
-    c.add_mmio(0x40000000, 30);         // guest RAM, 1:1
+    c.cnode_size_bits = 23;     // vm_minimal.camkes
+    c.add_pool(24, 12);         // simple_untyped24_pool = 12
+    c.add_mmio(0x8040000, 12);  // GIC virtual CPU interface
+    c.add_mmio(0x40000000, 30); // guest RAM, 1:1
     c.add_mmio(0x80000000, 30);
-    c.mempool_size = 83886080;          // camkes-vm's default allocator_mempool_size, 80 MiB
+    c.mempool_size = 83886080; // camkes-vm's default allocator_mempool_size, 80 MiB
     // The VMM's ELF (it carries the guest kernel and initrd) is inside the
     // 0x14f9000-byte rootserver image; 20 MiB is a bound, not a measurement.
     c.image_size = 20 * 1024 * 1024;
-    c.cap_slots_used = 15;              // the 12 pool untypeds and 3 exact untypeds CAmkES puts in the CNode
+    c.cap_slots_used = 15; // the 12 pool untypeds and 3 exact untypeds CAmkES puts in the CNode
     c.guest.present = true;
-    c.guest.ram_base = 0x40000000;      // VM_RAM_BASE
-    c.guest.ram_size = 0x80000000;      // VM_RAM_SIZE, 2 GiB
-    c.guest.page_bits = 12;             // libsel4vm's ram_ut_alloc_iterator: seL4_PageBits
+    c.guest.ram_base = 0x40000000; // VM_RAM_BASE
+    c.guest.ram_size = 0x80000000; // VM_RAM_SIZE, 2 GiB
+    c.guest.page_bits = 12;        // libsel4vm's ram_ut_alloc_iterator: seL4_PageBits
     c.guest.one_to_one = true;
     c.guest.policy = allocator_policy::allocman_split;
     c.guest.add_image("initrd", 0x4D700000, 0x1900000); // VM_INITRD_ADDR, VM_INITRD_MAX_SIZE

@@ -85,12 +85,18 @@ inline constexpr std::size_t items_per_component = max_pools + max_objects + 6;
     std::size_t n = 0;
     const auto add = [&](object_type t, std::uint64_t size_bits, std::uint64_t count, extent_kind k) {
         if (count == 0 || n >= out.size() || !kernel::exists(cfg, t)) return;
-        out[n++] = loader_item{id, t, static_cast<std::uint8_t>(size_bits),
-                               static_cast<std::uint8_t>(kernel::object_bits(cfg, t, size_bits)), count, k};
+        out[n++] = loader_item{id,
+                               t,
+                               static_cast<std::uint8_t>(size_bits),
+                               static_cast<std::uint8_t>(kernel::object_bits(cfg, t, size_bits)),
+                               count,
+                               k};
     };
     add(object_type::cnode, c.cnode_size_bits, 1, extent_kind::cnode);
-    for (std::size_t i = 0; i < c.n_pools; ++i) add(object_type::untyped, c.pools[i].size_bits, c.pools[i].count, extent_kind::pool);
-    const std::uint64_t image = detail::round_up(c.image_size, detail::page) + detail::round_up(c.mempool_size, detail::page);
+    for (std::size_t i = 0; i < c.n_pools; ++i)
+        add(object_type::untyped, c.pools[i].size_bits, c.pools[i].count, extent_kind::pool);
+    const std::uint64_t image =
+        detail::round_up(c.image_size, detail::page) + detail::round_up(c.mempool_size, detail::page);
     add(object_type::tcb, 0, 1, extent_kind::objects);
     add(object_type::vspace, 0, 1, extent_kind::objects);
     // Mapped from the bottom of the address space: one table per 2 MiB, one directory per GiB (+1 each for the edge).
@@ -100,7 +106,8 @@ inline constexpr std::size_t items_per_component = max_pools + max_objects + 6;
         add(cfg.target == kernel::arch::x86_64 ? object_type::page_directory : object_type::page_table, 0,
             image / (std::uint64_t{1} << 30) + 1, extent_kind::objects);
     add(object_type::frame_4k, 0, image / detail::page, extent_kind::objects);
-    for (std::size_t i = 0; i < c.n_objects; ++i) add(c.objects[i].type, c.objects[i].size_bits, c.objects[i].count, extent_kind::objects);
+    for (std::size_t i = 0; i < c.n_objects; ++i)
+        add(c.objects[i].type, c.objects[i].size_bits, c.objects[i].count, extent_kind::objects);
     return n;
 }
 
@@ -150,8 +157,13 @@ template <std::size_t Capacity>
     for (std::size_t k = 0; k < n_mm; ++k) {
         const exact_untyped e = mm[k].e;
         const std::uint64_t size = std::uint64_t{1} << e.size_bits;
-        finding f{.component = mm[k].component, .object = object_type::untyped, .object_bits = e.size_bits,
-                  .count = mm[k].index, .needed = size, .paddr = e.paddr, .size = size};
+        finding f{.component = mm[k].component,
+                  .object = object_type::untyped,
+                  .object_bits = e.size_bits,
+                  .count = mm[k].index,
+                  .needed = size,
+                  .paddr = e.paddr,
+                  .size = size};
         if (e.size_bits < t.min_untyped_bits || e.size_bits > t.max_untyped_bits || (e.paddr & (size - 1)) != 0) {
             f.what = problem::exact_untyped_misaligned;
             return fail(f, 0);
@@ -186,7 +198,8 @@ template <std::size_t Capacity>
             f.what = problem::exact_untyped_taken;
             f.why = blocker::other_component;
             for (std::size_t c = 0; c < k; ++c)
-                if (mm[c].e.paddr >= ut.list[u].paddr && mm[c].e.paddr < ut.list[u].paddr + (std::uint64_t{1} << ut.list[u].size_bits))
+                if (mm[c].e.paddr >= ut.list[u].paddr &&
+                    mm[c].e.paddr < ut.list[u].paddr + (std::uint64_t{1} << ut.list[u].size_bits))
                     f.other = mm[c].component;
             return fail(f, cur - offset);
         }
@@ -194,15 +207,19 @@ template <std::size_t Capacity>
         // objects until the address matches; the watermark ends up the same).
         while (cur < offset) {
             unsigned bits = 63u - static_cast<unsigned>(std::countl_zero(offset - cur));
-            if (cur != 0 && static_cast<unsigned>(std::countr_zero(cur)) < bits) bits = static_cast<unsigned>(std::countr_zero(cur));
+            if (cur != 0 && static_cast<unsigned>(std::countr_zero(cur)) < bits)
+                bits = static_cast<unsigned>(std::countr_zero(cur));
             if (bits < t.min_untyped_bits) bits = t.min_untyped_bits; // offsets are 16-byte multiples
             auto fr = m.retype(ref, kernel::retype_args{.type = object_type::untyped, .size_bits = bits});
-            if (!fr) return fail(finding{.what = problem::model_capacity, .component = mm[k].component, .needed = Capacity}, 0);
+            if (!fr)
+                return fail(finding{.what = problem::model_capacity, .component = mm[k].component, .needed = Capacity},
+                            0);
             out.record(fr->plan.paddr, std::uint64_t{1} << bits, no_component, extent_kind::filler);
             cur = fr->plan.new_used;
         }
         auto er = m.retype(ref, kernel::retype_args{.type = object_type::untyped, .size_bits = e.size_bits});
-        if (!er) return fail(finding{.what = problem::model_capacity, .component = mm[k].component, .needed = Capacity}, 0);
+        if (!er)
+            return fail(finding{.what = problem::model_capacity, .component = mm[k].component, .needed = Capacity}, 0);
         Ensures(er->plan.paddr == e.paddr);
         out.record(e.paddr, size, mm[k].component, extent_kind::exact);
     }
@@ -234,7 +251,8 @@ template <std::size_t Capacity>
         while (remaining) {
             if (cur == n_order) {
                 std::uint64_t left = remaining << o.object_bits;
-                for (std::size_t j = it + 1; j < n_items; ++j) left += items[by_size[j]].count << items[by_size[j]].object_bits;
+                for (std::size_t j = it + 1; j < n_items; ++j)
+                    left += items[by_size[j]].count << items[by_size[j]].object_bits;
                 return fail(finding{.what = problem::out_of_untyped,
                                     .component = o.component,
                                     .object = o.type,
@@ -256,7 +274,12 @@ template <std::size_t Capacity>
                 continue;
             }
             auto rr = m.retype(ref, kernel::retype_args{.type = o.type, .size_bits = o.size_bits, .count = k});
-            if (!rr) return fail(finding{.what = problem::model_capacity, .component = o.component, .needed = Capacity, .available = m.free_nodes()}, 0);
+            if (!rr)
+                return fail(finding{.what = problem::model_capacity,
+                                    .component = o.component,
+                                    .needed = Capacity,
+                                    .available = m.free_nodes()},
+                            0);
             out.record(rr->plan.paddr, k << o.object_bits, o.component, o.kind);
             out.ram_used += k << o.object_bits;
             remaining -= k;
@@ -270,7 +293,7 @@ template <std::size_t Capacity>
     std::size_t n = 3 * max_boot_untypeds + 64; // boot untypeds, and one split batch per untyped switch
     for (const component& c : comps) {
         for (std::size_t i = 0; i < c.n_pools; ++i) n += c.pools[i].count;
-        n += c.n_mmios * 64;                            // fillers: at most one per address bit
+        n += c.n_mmios * 64; // fillers: at most one per address bit
         n += items_per_component;
         const std::uint64_t frames = (c.image_size + c.mempool_size) / detail::page;
         n += static_cast<std::size_t>(frames / kernel::batch_objects) + 1;

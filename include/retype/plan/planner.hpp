@@ -116,7 +116,9 @@ template <std::size_t N>
         break;
     case setting::reserved_memory: s.plat.add_reserved(f.aux, f.to, true, "planner"); break;
     case setting::kernel_root_cnode_bits: s.plat.kernel.root_cnode_bits = static_cast<std::uint8_t>(f.to); break;
-    case setting::kernel_max_bootinfo_untypeds: s.plat.kernel.max_bootinfo_untypeds = static_cast<std::uint32_t>(f.to); break;
+    case setting::kernel_max_bootinfo_untypeds:
+        s.plat.kernel.max_bootinfo_untypeds = static_cast<std::uint32_t>(f.to);
+        break;
     case setting::untyped_pool:
         if (c) {
             bool found = false;
@@ -212,7 +214,8 @@ constexpr void find_fixes(const system<N>& s, stage_report& st) noexcept {
     case problem::image_outside_ram:
     case problem::rootserver_no_fit: st.add_fix(grow_ram<Capacity>(s, st.shortfall, upto)); break;
     case problem::root_cnode_full:
-        st.add_fix(verify(fix{.what = setting::kernel_root_cnode_bits, .from = s.plat.kernel.root_cnode_bits,
+        st.add_fix(verify(fix{.what = setting::kernel_root_cnode_bits,
+                              .from = s.plat.kernel.root_cnode_bits,
                               .to = ceil_log2(f.needed)}));
         break;
     case problem::exact_untyped_missing:
@@ -224,12 +227,16 @@ constexpr void find_fixes(const system<N>& s, stage_report& st) noexcept {
         // Or move it to an initial untyped big enough that nobody uses.
         boot_outcome b{};
         placed_images img{};
-        if (stage_elf_loader(s.plat, img).state == status::ok && stage_kernel_boot(s.plat, img, b).state == status::ok) {
+        if (stage_elf_loader(s.plat, img).state == status::ok &&
+            stage_kernel_boot(s.plat, img, b).state == status::ok) {
             for (std::size_t i = b.untypeds.count; i-- > 0;) {
                 const kernel::untyped_desc& d = b.untypeds.list[i];
                 if (d.size_bits < f.object_bits) continue;
                 const component& c = s.components[f.component];
-                fix x{.what = setting::untyped_mmios, .component = f.component, .from = f.paddr, .to = d.paddr,
+                fix x{.what = setting::untyped_mmios,
+                      .component = f.component,
+                      .from = f.paddr,
+                      .to = d.paddr,
                       .aux = f.object_bits};
                 if (c.guest.present && c.guest.ram_base == f.paddr)
                     x = fix{.what = setting::guest_ram_base, .component = f.component, .from = f.paddr, .to = d.paddr};
@@ -250,7 +257,9 @@ constexpr void find_fixes(const system<N>& s, stage_report& st) noexcept {
                 if (c.pools[i].size_bits != f.object_bits) continue;
                 std::uint64_t lo = 0;
                 std::uint64_t hi = c.pools[i].count; // hi fails
-                fix x{.what = setting::untyped_pool, .component = f.component, .index = c.pools[i].size_bits,
+                fix x{.what = setting::untyped_pool,
+                      .component = f.component,
+                      .index = c.pools[i].size_bits,
                       .from = c.pools[i].count};
                 x.to = 0;
                 if (fixes_stage<Capacity>(s, x, upto)) {
@@ -266,7 +275,8 @@ constexpr void find_fixes(const system<N>& s, stage_report& st) noexcept {
         }
         if (f.object == kernel::object_type::cnode && c.cnode_size_bits > 1) {
             for (unsigned b = c.cnode_size_bits; b-- > 1;) {
-                fix x = verify(fix{.what = setting::cnode_size_bits, .component = f.component, .from = c.cnode_size_bits, .to = b});
+                fix x = verify(fix{
+                    .what = setting::cnode_size_bits, .component = f.component, .from = c.cnode_size_bits, .to = b});
                 if (x.verified) {
                     st.add_fix(x);
                     break;
@@ -290,9 +300,11 @@ constexpr void find_fixes(const system<N>& s, stage_report& st) noexcept {
 template <std::size_t N>
 constexpr void find_warnings(const system<N>& s, report& r) noexcept {
     if (r.boot.dropped_count)
-        r.warn(finding{.what = problem::bootinfo_untypeds_dropped, .count = r.boot.dropped_count,
+        r.warn(finding{.what = problem::bootinfo_untypeds_dropped,
+                       .count = r.boot.dropped_count,
                        .needed = r.boot.dropped_ram_bytes + r.boot.dropped_device_bytes},
-               fix{.what = setting::kernel_max_bootinfo_untypeds, .from = s.plat.kernel.max_bootinfo_untypeds,
+               fix{.what = setting::kernel_max_bootinfo_untypeds,
+                   .from = s.plat.kernel.max_bootinfo_untypeds,
                    .to = s.plat.kernel.max_bootinfo_untypeds + r.boot.dropped_count});
     for (std::size_t i = 0; i < r.n_guests; ++i) {
         const guest_summary& g = r.guests[i];
@@ -304,22 +316,36 @@ constexpr void find_warnings(const system<N>& s, report& r) noexcept {
         const std::uint64_t slots = std::uint64_t{1} << c.cnode_size_bits;
         const unsigned slot_bits = kernel::traits(s.plat.kernel).slot_bits;
         if (too_high(slots << slot_bits, n.slots << slot_bits))
-            r.warn(finding{.what = problem::cnode_too_large, .component = g.component, .needed = n.slots, .available = slots},
-                   fix{.what = setting::cnode_size_bits, .component = g.component, .from = c.cnode_size_bits,
-                       .to = ceil_log2(with_headroom(n.slots))});
+            r.warn(
+                finding{
+                    .what = problem::cnode_too_large, .component = g.component, .needed = n.slots, .available = slots},
+                fix{.what = setting::cnode_size_bits,
+                    .component = g.component,
+                    .from = c.cnode_size_bits,
+                    .to = ceil_log2(with_headroom(n.slots))});
         if (too_high(c.mempool_size, n.mempool_bytes))
-            r.warn(finding{.what = problem::mempool_too_large, .component = g.component, .needed = n.mempool_bytes,
+            r.warn(finding{.what = problem::mempool_too_large,
+                           .component = g.component,
+                           .needed = n.mempool_bytes,
                            .available = c.mempool_size},
-                   fix{.what = setting::allocator_mempool_size, .component = g.component, .from = c.mempool_size,
+                   fix{.what = setting::allocator_mempool_size,
+                       .component = g.component,
+                       .from = c.mempool_size,
                        .to = round_up(with_headroom(n.mempool_bytes), mib)});
         const std::uint64_t pool = c.pool_bytes();
         if (c.n_pools == 1 && too_high(pool, n.pool_bytes)) {
             const unsigned bits = c.pools[0].size_bits;
             const std::uint64_t to = round_up(with_headroom(n.pool_bytes), std::uint64_t{1} << bits) >> bits;
             if (to < c.pools[0].count)
-                r.warn(finding{.what = problem::pool_too_large, .component = g.component, .needed = n.pool_bytes, .available = pool},
-                   fix{.what = setting::untyped_pool, .component = g.component, .index = static_cast<std::uint8_t>(bits),
-                       .from = c.pools[0].count, .to = to});
+                r.warn(finding{.what = problem::pool_too_large,
+                               .component = g.component,
+                               .needed = n.pool_bytes,
+                               .available = pool},
+                       fix{.what = setting::untyped_pool,
+                           .component = g.component,
+                           .index = static_cast<std::uint8_t>(bits),
+                           .from = c.pools[0].count,
+                           .to = to});
         }
     }
 }

@@ -25,9 +25,9 @@
 
 namespace retype::plan {
 
-inline constexpr std::uint64_t split_node_bytes = 128;        // sizeof(utspace_split_node) 112 + K&R header, rounded to 16
-inline constexpr std::uint64_t range_descriptor_bytes = 64;   // retype range allocator: one descriptor per untyped
-inline constexpr std::uint64_t range_allocator_base = 4096;   // and its fixed tables
+inline constexpr std::uint64_t split_node_bytes = 128; // sizeof(utspace_split_node) 112 + K&R header, rounded to 16
+inline constexpr std::uint64_t range_descriptor_bytes = 64; // retype range allocator: one descriptor per untyped
+inline constexpr std::uint64_t range_allocator_base = 4096; // and its fixed tables
 
 /// Nodes utspace_split creates to hand out n consecutive 2^leaf_bits leaves of one 2^block_bits untyped.
 [[nodiscard]] constexpr std::uint64_t split_nodes(unsigned block_bits, unsigned leaf_bits, std::uint64_t n) noexcept {
@@ -93,7 +93,8 @@ namespace detail {
 }
 
 /// Split nodes for `bytes` of 2^leaf_bits objects packed into the pools from the first one.
-[[nodiscard]] constexpr std::uint64_t pool_nodes(const component& c, unsigned leaf_bits, std::uint64_t leaves) noexcept {
+[[nodiscard]] constexpr std::uint64_t pool_nodes(const component& c, unsigned leaf_bits,
+                                                 std::uint64_t leaves) noexcept {
     std::uint64_t nodes = 0;
     for (std::size_t i = 0; i < c.n_pools && leaves; ++i) {
         const unsigned bits = c.pools[i].size_bits;
@@ -165,20 +166,27 @@ namespace detail {
     r.state = status::ok;
     const guest_config& g = c.guest;
     const std::uint64_t page = std::uint64_t{1} << g.page_bits;
-    const bool has_frame = g.page_bits == 12 || (g.page_bits == 21 && kernel::exists(cfg, kernel::object_type::frame_2m)) ||
+    const bool has_frame = g.page_bits == 12 ||
+                           (g.page_bits == 21 && kernel::exists(cfg, kernel::object_type::frame_2m)) ||
                            (g.page_bits == 30 && kernel::exists(cfg, kernel::object_type::frame_1g));
     const auto failed = [&](problem p, std::uint64_t needed, std::uint64_t available, std::uint64_t shortfall) {
         if (r.state == status::ok) {
             r.state = status::failed;
             r.shortfall = shortfall;
-            r.cause = finding{.what = p, .component = id, .needed = needed, .available = available,
-                              .paddr = g.ram_base, .size = g.ram_size};
+            r.cause = finding{.what = p,
+                              .component = id,
+                              .needed = needed,
+                              .available = available,
+                              .paddr = g.ram_base,
+                              .size = g.ram_size};
         }
     };
     if (!has_frame || g.ram_base % page != 0 || g.ram_size % page != 0 || g.ram_size == 0) {
         failed(problem::guest_ram_misaligned, detail::round_up(g.ram_size, page), g.ram_size,
                detail::round_up(g.ram_size, page) - g.ram_size);
-        r.add_fix(fix{.what = setting::guest_ram_size, .component = id, .from = g.ram_size,
+        r.add_fix(fix{.what = setting::guest_ram_size,
+                      .component = id,
+                      .from = g.ram_size,
                       .to = detail::round_up(g.ram_size ? g.ram_size : page, page)});
         return r;
     }
@@ -190,7 +198,8 @@ namespace detail {
         const paddr_t end = g.ram_base + g.ram_size;
         while (cur < end && r.n_fixes < max_fixes) {
             unsigned bits = 63u - static_cast<unsigned>(std::countl_zero(end - cur));
-            if (cur != 0 && static_cast<unsigned>(std::countr_zero(cur)) < bits) bits = static_cast<unsigned>(std::countr_zero(cur));
+            if (cur != 0 && static_cast<unsigned>(std::countr_zero(cur)) < bits)
+                bits = static_cast<unsigned>(std::countr_zero(cur));
             r.add_fix(fix{.what = setting::untyped_mmios, .component = id, .from = 0, .to = cur, .aux = bits});
             cur += std::uint64_t{1} << bits;
         }
@@ -207,14 +216,20 @@ namespace detail {
             }
         const std::uint64_t other = pool - (count << bits);
         const std::uint64_t want = with_headroom(n.pool_bytes);
-        const std::uint64_t to = want > other ? detail::round_up(want - other, std::uint64_t{1} << bits) >> bits : count;
-        r.add_fix(fix{.what = setting::untyped_pool, .component = id, .index = static_cast<std::uint8_t>(bits),
-                      .from = count, .to = to});
+        const std::uint64_t to =
+            want > other ? detail::round_up(want - other, std::uint64_t{1} << bits) >> bits : count;
+        r.add_fix(fix{.what = setting::untyped_pool,
+                      .component = id,
+                      .index = static_cast<std::uint8_t>(bits),
+                      .from = count,
+                      .to = to});
     }
     const std::uint64_t slots = std::uint64_t{1} << c.cnode_size_bits;
     if (n.slots > slots) {
         failed(problem::cnode_too_small, n.slots, slots, (n.slots - slots) << kernel::traits(cfg).slot_bits);
-        r.add_fix(fix{.what = setting::cnode_size_bits, .component = id, .from = c.cnode_size_bits,
+        r.add_fix(fix{.what = setting::cnode_size_bits,
+                      .component = id,
+                      .from = c.cnode_size_bits,
                       .to = detail::ceil_log2(with_headroom(n.slots))});
     }
     if (n.mempool_bytes > c.mempool_size) {
@@ -225,10 +240,16 @@ namespace detail {
             component big = c;
             big.guest.page_bits = 21;
             const vmm_need nb = vmm_needs(cfg, big);
-            r.add_fix(fix{.what = setting::guest_page_bits, .component = id, .from = 12, .to = 21,
-                          .effect_from = n.mempool_bytes, .effect_to = nb.mempool_bytes});
+            r.add_fix(fix{.what = setting::guest_page_bits,
+                          .component = id,
+                          .from = 12,
+                          .to = 21,
+                          .effect_from = n.mempool_bytes,
+                          .effect_to = nb.mempool_bytes});
         }
-        r.add_fix(fix{.what = setting::allocator_mempool_size, .component = id, .from = c.mempool_size,
+        r.add_fix(fix{.what = setting::allocator_mempool_size,
+                      .component = id,
+                      .from = c.mempool_size,
                       .to = detail::round_up(with_headroom(n.mempool_bytes), detail::mib)});
     }
     return r;
@@ -270,8 +291,13 @@ namespace detail {
     if (got < g.ram_size) {
         r.state = status::failed;
         r.shortfall = g.ram_size - got;
-        r.cause = finding{.what = problem::guest_ram_short, .component = id, .count = got >> g.page_bits,
-                          .needed = g.ram_size, .available = got, .paddr = g.ram_base + got, .size = g.ram_size};
+        r.cause = finding{.what = problem::guest_ram_short,
+                          .component = id,
+                          .count = got >> g.page_bits,
+                          .needed = g.ram_size,
+                          .available = got,
+                          .paddr = g.ram_base + got,
+                          .size = g.ram_size};
         return r;
     }
     for (std::size_t i = 0; i < g.n_images; ++i) {
@@ -279,8 +305,12 @@ namespace detail {
         if (!range{g.ram_base, g.ram_size}.contains(im)) {
             r.state = status::failed;
             r.shortfall = im.end() > g.ram_base + g.ram_size ? im.end() - (g.ram_base + g.ram_size) : im.size;
-            r.cause = finding{.what = problem::guest_image_outside_ram, .component = id, .count = i,
-                              .needed = im.end() - g.ram_base, .available = g.ram_size, .paddr = im.base,
+            r.cause = finding{.what = problem::guest_image_outside_ram,
+                              .component = id,
+                              .count = i,
+                              .needed = im.end() - g.ram_base,
+                              .available = g.ram_size,
+                              .paddr = im.base,
                               .size = im.size};
             // Enough RAM for every image, in whole MiB and whole pages.
             paddr_t top = 0;
@@ -291,7 +321,9 @@ namespace detail {
             }
             if (!below) {
                 const std::uint64_t granule = std::uint64_t{1} << (g.page_bits > 20 ? g.page_bits : 20);
-                r.add_fix(fix{.what = setting::guest_ram_size, .component = id, .from = g.ram_size,
+                r.add_fix(fix{.what = setting::guest_ram_size,
+                              .component = id,
+                              .from = g.ram_size,
                               .to = detail::round_up(top - g.ram_base, granule)});
             }
             return r;

@@ -61,8 +61,8 @@ enum class problem : std::uint8_t {
     unknown_config_key,
     config_key_not_applicable,
     config_key_twice,
-    bad_switch,    // a config value that must be on or off
-    out_of_range,  // a number outside what the field accepts
+    bad_switch,   // a config value that must be on or off
+    out_of_range, // a number outside what the field accepts
     bad_number,
     missing_field,
     unexpected_token,
@@ -79,22 +79,22 @@ enum class problem : std::uint8_t {
     not_an_untyped,
     has_children,
     boot_untyped_delete,
-    bad_untyped,   // machine::add_untyped refused it; `kernel` says why
-    out_of_nodes,  // the model's node capacity
-    out_of_names,  // the name table's capacity
+    bad_untyped,  // machine::add_untyped refused it; `kernel` says why
+    out_of_nodes, // the model's node capacity
+    out_of_names, // the name table's capacity
 };
 
 /// A malformed trace: what is wrong, on which line, and the values that explain it.
 struct trace_error {
     problem what = problem::none;
     std::uint32_t line = 0;
-    std::string_view token{};  // the offending token (a view into the trace text)
-    std::string_view field{};  // the field or key concerned, or what is missing
-    std::uint64_t value = 0;   // e.g. the lower bound, a duplicate name's index, nodes needed
-    std::uint64_t limit = 0;   // e.g. the upper bound, nodes free
-    bool indexed = false;      // duplicate_name: the clash is `<token>.<value>`
-    kernel::arch target{};     // config_key_not_applicable, type_not_configured
-    retype::error kernel{};    // bad_untyped: machine::add_untyped's error
+    std::string_view token{}; // the offending token (a view into the trace text)
+    std::string_view field{}; // the field or key concerned, or what is missing
+    std::uint64_t value = 0;  // e.g. the lower bound, a duplicate name's index, nodes needed
+    std::uint64_t limit = 0;  // e.g. the upper bound, nodes free
+    bool indexed = false;     // duplicate_name: the clash is `<token>.<value>`
+    kernel::arch target{};    // config_key_not_applicable, type_not_configured
+    retype::error kernel{};   // bad_untyped: machine::add_untyped's error
 
     [[nodiscard]] constexpr bool failed() const noexcept { return what != problem::none; }
 };
