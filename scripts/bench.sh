@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the benchmark suite with the release preset, runs it (writing JSON),
 # and regenerates docs/benchmarks.md and docs/img/*.svg from that JSON.
-#   bash scripts/bench.sh            # full suite, about 3-4 minutes on 2 cores
+#   bash scripts/bench.sh            # full suite, under a minute on 2 cores (about 30 s, 2026-11)
 #   BENCH_FILTER='Boot' bash scripts/bench.sh   # a subset (the docs then show only it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
