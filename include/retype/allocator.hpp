@@ -73,11 +73,11 @@ struct allocation {
     backend::slot_t slot = 0;    // first destination slot: object i is in slot + i
     std::uint64_t count = 0;
     kernel::object_type type = kernel::object_type::untyped;
-    std::uint64_t size_bits = 0;   // the API size_bits (CNode radix, untyped size)
-    std::uint8_t object_bits = 0;  // log2 of one object's size in memory
-    kernel::paddr_t paddr = 0;     // of object 0: predicted, and confirmed when the backend reports it
+    std::uint64_t size_bits = 0;  // the API size_bits (CNode radix, untyped size)
+    std::uint8_t object_bits = 0; // log2 of one object's size in memory
+    kernel::paddr_t paddr = 0;    // of object 0: predicted, and confirmed when the backend reports it
     bool device = false;
-    std::uint32_t retypes = 0;     // seL4_Untyped_Retype calls this request took (halvings, paddings, batches)
+    std::uint32_t retypes = 0; // seL4_Untyped_Retype calls this request took (halvings, paddings, batches)
     friend constexpr bool operator==(const allocation&, const allocation&) = default;
 };
 
@@ -119,10 +119,10 @@ enum class ustate : std::uint8_t {
 struct untyped_desc {
     kernel::paddr_t paddr = 0;
     backend::slot_t slot = 0;
-    std::uint64_t used = 0;        // the kernel's watermark (bytes), as last set by a retype
-    std::uint64_t children = 0;    // live caps retyped directly from it
+    std::uint64_t used = 0;     // the kernel's watermark (bytes), as last set by a retype
+    std::uint64_t children = 0; // live caps retyped directly from it
     std::uint32_t parent = no_index;
-    std::uint32_t lo = no_index;   // halves, when split
+    std::uint32_t lo = no_index; // halves, when split
     std::uint32_t hi = no_index;
     std::uint32_t holder = no_index; // the allocation record, when holding
     std::uint8_t size_bits = 0;
@@ -292,7 +292,11 @@ public:
         // Commit. A bootinfo untyped is full (freeIndex = size) with no children:
         // the first retype resets it.
         const std::uint32_t u = take_untyped();
-        ut_[u] = detail::untyped_desc{.paddr = paddr, .slot = slot, .used = size, .size_bits = static_cast<std::uint8_t>(size_bits), .device = device};
+        ut_[u] = detail::untyped_desc{.paddr = paddr,
+                                      .slot = slot,
+                                      .used = size,
+                                      .size_bits = static_cast<std::uint8_t>(size_bits),
+                                      .device = device};
         if constexpr (C.split == split_kind::watermark) {
             ut_[u].state = detail::ustate::watermark;
             reclassify(u);
@@ -355,7 +359,7 @@ public:
     [[nodiscard]] constexpr result<void> free(allocation_id id) noexcept {
         if (id.index >= allocation_capacity || !rec_[id.index].live || rec_[id.index].generation != id.generation)
             return failure(make_error(error_code::not_allocated, id.index, id.generation));
-        detail::record& r = rec_[id.index];
+        const detail::record& r = rec_[id.index];
         detail::untyped_desc& u = ut_[r.untyped];
         if constexpr (C.split == split_kind::watermark) {
             const std::uint64_t caps = r.count + r.pad_count;
@@ -386,8 +390,10 @@ public:
             ut_[b].state = detail::ustate::free;
             ut_[b].children = 0;
             ut_[b].holder = no_index;
-            if constexpr (C.split == split_kind::buddy) merge(b);
-            else list(b);
+            if constexpr (C.split == split_kind::buddy)
+                merge(b);
+            else
+                list(b);
         }
         return {};
     }
@@ -418,7 +424,8 @@ public:
         detail::untyped_desc& r = ut_[root];
         r.children = 0;
         r.lo = r.hi = r.holder = no_index;
-        if constexpr (C.split == split_kind::watermark) reclassify(root);
+        if constexpr (C.split == split_kind::watermark)
+            reclassify(root);
         else {
             unlist(root);
             r.state = detail::ustate::free;
@@ -472,7 +479,8 @@ public:
         s.list_next.fill(no_index);
         for (std::uint32_t c = 0; c < detail::classes; ++c) {
             s.list_head[c] = lists_.front(c);
-            for (std::uint32_t i = lists_.front(c); i != no_index; i = lists_.next(c, i)) s.list_next[i] = lists_.next(c, i);
+            for (std::uint32_t i = lists_.front(c); i != no_index; i = lists_.next(c, i))
+                s.list_next[i] = lists_.next(c, i);
         }
         for (std::size_t i = 0; i < runs_n_; ++i) s.slot_runs[i] = runs_[i];
         s.slot_runs_n = runs_n_;
@@ -488,12 +496,13 @@ private:
 
     // Left uninitialised on purpose (see detail::step): only [0, n) and
     // [0, halvings_n) are written and read.
+    // NOLINTNEXTLINE(cppcoreguidelines-pro-type-member-init): a fill would cost every request ~9 KiB of stores
     struct plan {
         std::array<detail::step, detail::max_steps> steps;
         std::size_t n = 0;
         std::array<detail::halving, 64> halvings;
         std::size_t halvings_n = 0;
-        std::uint32_t block = no_index; // descriptor the objects come from (before halving)
+        std::uint32_t block = no_index;      // descriptor the objects come from (before halving)
         backend::slot_t slot_runs_first = 0; // the one slot run the plan reserved
         std::uint64_t slots_n = 0;
         backend::slot_t object_slot = 0;
@@ -539,8 +548,9 @@ private:
         // (a run is reserved so the next run does not take it); every failure
         // below releases them, so the state is as before.
         const std::uint64_t slots_before = slots_used_;
-        auto planned = C.split == split_kind::watermark ? plan_watermark(p, type, size_bits, *bits, count, mem, fixed, at)
-                                                        : plan_halving(p, type, size_bits, *bits, count, mem, fixed, at);
+        auto planned = C.split == split_kind::watermark
+                           ? plan_watermark(p, type, size_bits, *bits, count, mem, fixed, at)
+                           : plan_halving(p, type, size_bits, *bits, count, mem, fixed, at);
         if (!planned) {
             release_plan_slots(p);
             Ensures(slots_used_ == slots_before);
@@ -575,8 +585,15 @@ private:
             r.untyped = commit_halving(p, ri, count);
         }
         const untyped_desc& from = ut_[r.untyped];
-        return allocation{allocation_id{ri, r.generation}, from.slot, r.slot, count, type, size_bits,
-                          static_cast<std::uint8_t>(*bits), r.paddr, from.device,
+        return allocation{allocation_id{ri, r.generation},
+                          from.slot,
+                          r.slot,
+                          count,
+                          type,
+                          size_bits,
+                          static_cast<std::uint8_t>(*bits),
+                          r.paddr,
+                          from.device,
                           static_cast<std::uint32_t>(stats_.retypes - retypes_before)};
     }
 
@@ -640,7 +657,8 @@ private:
                 while (k > t.min_untyped_bits && !is_aligned(C.alignment, t, c, k)) --k;
                 if (k < t.min_untyped_bits || !is_aligned(C.alignment, t, c, k) || pads + 1 >= detail::max_steps)
                     return failure(make_error(error_code::misaligned, c, t.min_untyped_bits));
-                p.steps[p.n++] = detail::step{u.slot, kernel::object_type::untyped, k, static_cast<std::uint8_t>(k), 0, 1, c};
+                p.steps[p.n++] =
+                    detail::step{u.slot, kernel::object_type::untyped, k, static_cast<std::uint8_t>(k), 0, 1, c};
                 c += std::uint64_t{1} << k;
                 ++pads;
             }
@@ -657,8 +675,8 @@ private:
         p.object_slot = *run + p.pad_count;
         p.block = ui;
         p.offset = offset;
-        p.steps[p.n++] = detail::step{u.slot, type, size_bits, static_cast<std::uint8_t>(bits), p.object_slot, count,
-                                      u.paddr + offset};
+        p.steps[p.n++] = detail::step{u.slot,        type,  size_bits,       static_cast<std::uint8_t>(bits),
+                                      p.object_slot, count, u.paddr + offset};
         return {};
     }
 
@@ -681,7 +699,8 @@ private:
             if (!root) return failure(root.error());
             // Every block is aligned to its size in pptr space, whatever the
             // alignment source: the kernel made it.
-            if (!is_aligned(align_source::pptr, t, at, need)) return failure(make_error(error_code::misaligned, at, need));
+            if (!is_aligned(align_source::pptr, t, at, need))
+                return failure(make_error(error_code::misaligned, at, need));
             bi = *root;
             while (ut_[bi].state == ustate::split) {
                 const unsigned half = ut_[bi].size_bits - 1u;
@@ -705,20 +724,22 @@ private:
             const bool keep_hi = fixed && at >= base + half;
             const backend::slot_t dest = *run + 2 * p.halvings_n;
             p.halvings[p.halvings_n++] = detail::halving{dest, base, static_cast<std::uint8_t>(level - 1), keep_hi};
-            p.steps[p.n++] = detail::step{parent_slot, kernel::object_type::untyped, level - 1,
-                                          static_cast<std::uint8_t>(level - 1), dest, 2, base};
+            p.steps[p.n++] = detail::step{
+                parent_slot, kernel::object_type::untyped, level - 1, static_cast<std::uint8_t>(level - 1), dest, 2,
+                base};
             parent_slot = dest + (keep_hi ? 1 : 0);
             base += keep_hi ? half : 0;
         }
         p.object_slot = *run + 2 * splits;
         // The block has no children, so the kernel resets it: object 0 at offset 0.
-        p.steps[p.n++] = detail::step{parent_slot, type, size_bits, static_cast<std::uint8_t>(bits), p.object_slot,
-                                      count, base};
+        p.steps[p.n++] =
+            detail::step{parent_slot, type, size_bits, static_cast<std::uint8_t>(bits), p.object_slot, count, base};
         return {};
     }
 
     /// Creates the halves' descriptors and marks the final block as holding record ri.
-    [[nodiscard]] constexpr std::uint32_t commit_halving(const plan& p, std::uint32_t ri, std::uint64_t count) noexcept {
+    [[nodiscard]] constexpr std::uint32_t commit_halving(const plan& p, std::uint32_t ri,
+                                                         std::uint64_t count) noexcept {
         std::uint32_t cur = p.block;
         unlist(cur);
         for (std::size_t i = 0; i < p.halvings_n; ++i) {
@@ -726,9 +747,18 @@ private:
             const std::uint32_t lo = take_untyped();
             const std::uint32_t hi = take_untyped();
             const bool dev = ut_[cur].device;
-            ut_[lo] = untyped_desc{.paddr = h.lo_paddr, .slot = h.dest, .parent = cur, .size_bits = h.bits, .device = dev, .state = ustate::free};
-            ut_[hi] = untyped_desc{.paddr = h.lo_paddr + (std::uint64_t{1} << h.bits), .slot = h.dest + 1, .parent = cur,
-                                   .size_bits = h.bits, .device = dev, .state = ustate::free};
+            ut_[lo] = untyped_desc{.paddr = h.lo_paddr,
+                                   .slot = h.dest,
+                                   .parent = cur,
+                                   .size_bits = h.bits,
+                                   .device = dev,
+                                   .state = ustate::free};
+            ut_[hi] = untyped_desc{.paddr = h.lo_paddr + (std::uint64_t{1} << h.bits),
+                                   .slot = h.dest + 1,
+                                   .parent = cur,
+                                   .size_bits = h.bits,
+                                   .device = dev,
+                                   .state = ustate::free};
             ut_[lo].used = ut_[hi].used = std::uint64_t{0};
             ut_[cur].state = ustate::split;
             ut_[cur].lo = lo;
@@ -781,7 +811,8 @@ private:
             const std::uint64_t size = std::uint64_t{1} << u.size_bits;
             if (at < u.paddr || at - u.paddr >= size) continue;
             if (len > size - (at - u.paddr)) return failure(make_error(error_code::out_of_window, at, u.paddr + size));
-            if (u.device != (mem == memory::device)) return failure(make_error(error_code::device_mismatch, at, u.device));
+            if (u.device != (mem == memory::device))
+                return failure(make_error(error_code::device_mismatch, at, u.device));
             return i;
         }
         return failure(make_error(error_code::out_of_window, at));
@@ -795,8 +826,8 @@ private:
             const detail::step& s = p.steps[i];
             for (std::uint64_t done = 0; done < s.count;) {
                 const std::uint64_t k = s.count - done < fan ? s.count - done : fan;
-                auto r = backend_->untyped_retype(
-                    backend::retype_call{s.untyped, s.type, s.size_bits, s.dest + done, k});
+                auto r =
+                    backend_->untyped_retype(backend::retype_call{s.untyped, s.type, s.size_bits, s.dest + done, k});
                 if (!r) {
                     undo(p, i, done);
                     return failure(r.error());
@@ -849,9 +880,9 @@ private:
         for (const auto& u : ut_) {
             if (u.device != device) continue;
             const std::uint64_t size = std::uint64_t{1} << u.size_bits;
-            const std::uint64_t f = u.state == ustate::free ? size
+            const std::uint64_t f = u.state == ustate::free        ? size
                                     : u.state == ustate::watermark ? size - (u.children ? u.used : 0)
-                                                                  : 0;
+                                                                   : 0;
             if (f > best) best = f;
         }
         return best;
@@ -912,7 +943,8 @@ private:
             slot_run& r = runs_[i];
             if (r.count < n) continue;
             const std::uint64_t first = r.first;
-            if (r.count == n) erase_run(i);
+            if (r.count == n)
+                erase_run(i);
             else {
                 r.first = static_cast<slot_offset>(r.first + n);
                 r.count = static_cast<slot_offset>(r.count - n);
@@ -923,20 +955,24 @@ private:
         return failure(make_error(error_code::capacity_exhausted, n, slot_count_ - slots_used_));
     }
     constexpr void free_slot_run(backend::slot_t first, std::uint64_t n) noexcept {
-        Expects(n > 0 && first >= slot_base_ && first - slot_base_ <= slot_count_ && n <= slot_count_ - (first - slot_base_));
+        Expects(n > 0 && first >= slot_base_ && first - slot_base_ <= slot_count_ &&
+                n <= slot_count_ - (first - slot_base_));
         const std::uint64_t off = first - slot_base_;
         // j: the first run below off (runs [0, j) lie above it).
-        std::size_t lo = 0, hi = runs_n_;
+        std::size_t lo = 0;
+        std::size_t hi = runs_n_;
         while (lo < hi) {
             const std::size_t mid = lo + (hi - lo) / 2;
-            if (runs_[mid].first > off) lo = mid + 1;
-            else hi = mid;
+            if (runs_[mid].first > off)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
         const std::size_t j = lo;
         // Freed twice or never taken: the slots overlap a free run.
-        Expects(j == runs_n_ || std::uint64_t{runs_[j].first} + runs_[j].count <= off);
+        Expects(j == runs_n_ || run_end(runs_[j]) <= off);
         Expects(j == 0 || off + n <= runs_[j - 1].first);
-        const bool join_below = j < runs_n_ && std::uint64_t{runs_[j].first} + runs_[j].count == off;
+        const bool join_below = j < runs_n_ && run_end(runs_[j]) == off;
         const bool join_above = j > 0 && off + n == runs_[j - 1].first;
         if (join_below && join_above) {
             runs_[j].count = static_cast<slot_offset>(runs_[j].count + n + runs_[j - 1].count);
@@ -953,6 +989,10 @@ private:
             ++runs_n_;
         }
         slots_used_ -= n;
+    }
+    /// One past the run's last slot offset, widened to compare with 64-bit offsets.
+    [[nodiscard]] static constexpr std::uint64_t run_end(const slot_run& r) noexcept {
+        return std::uint64_t{r.first} + r.count;
     }
     constexpr void erase_run(std::size_t i) noexcept {
         for (std::size_t k = i + 1; k < runs_n_; ++k) runs_[k - 1] = runs_[k];

@@ -25,8 +25,12 @@ class intrusive_free_list {
 
 public:
     intrusive_free_list() noexcept = default;
+    ~intrusive_free_list() = default;
+    // The lists link nodes_ by address: a copied or moved object would link the old one's nodes.
     intrusive_free_list(const intrusive_free_list&) = delete;
     intrusive_free_list& operator=(const intrusive_free_list&) = delete;
+    intrusive_free_list(intrusive_free_list&&) = delete;
+    intrusive_free_list& operator=(intrusive_free_list&&) = delete;
 
     void push_front(std::uint32_t c, std::uint32_t i) noexcept {
         Expects(c < Classes && i < N);
