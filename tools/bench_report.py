@@ -76,10 +76,14 @@ def footprint_table(rows):
     return out
 
 
+# Churn's variants (ChurnBooted, ChurnVmm) follow it; see docs/benchmarks.md.
+SPEED_WORKLOADS = ("Boot", "Churn", "ChurnBooted", "ChurnVmm", "GuestRam", "DeviceFrames")
+
+
 def speed_table(rows):
-    out = ["| workload | backend | allocator | ns/op (CPU) | allocman-style / this | std::map / this | failed allocations per pass |",
-           "| --- | --- | --- | ---: | ---: | ---: | ---: |"]
-    for w in ("Boot", "Churn", "GuestRam", "DeviceFrames"):
+    out = ["| workload | backend | allocator | ns/op (CPU) | allocman-style / this | std::map / this | failed allocations per pass | mempool free chunks / nodes |",
+           "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for w in SPEED_WORKLOADS:
         for be in ("null", "model"):
             base = ns_per_op(rows.get(f"{w}/{BASE}/{be}"))
             mp = ns_per_op(rows.get(f"{w}/{MAP}/null"))
@@ -89,11 +93,13 @@ def speed_table(rows):
                     continue
                 v = ns_per_op(b)
                 failed = b.get("failed_allocations_per_pass")
+                heap = (f"{b['heap_free_chunks']:,.0f} / {b['heap_nodes']:,.0f}"
+                        if "heap_free_chunks" in b else "")
                 err = f" (error: {b.get('error_message')})" if b.get("error_occurred") else ""
                 out.append(f"| {w} | {be} | {a}{err} | {fmt_ns(v)} | "
                            f"{fmt_x(base / v) if base and v else 'n/a'} | "
                            f"{fmt_x(mp / v) if (mp and v and be == 'null') else 'n/a'} | "
-                           f"{'' if failed is None else f'{failed:,.0f}'} |")
+                           f"{'' if failed is None else f'{failed:,.0f}'} | {heap} |")
     return out
 
 
@@ -136,7 +142,7 @@ def targets(rows, series):
             out.append(f"- Metadata, 2 GiB guest, {a} at {g} vs allocman-style at 4KiB: {int(m):,} B, "
                        f"{bm / m:,.0f}x less (target <= 4,096 B and >= 30,000x): **{'met' if ok else 'not met'}**")
     # 2. buddy speed on churn and boot.
-    for w in ("Churn", "Boot"):
+    for w in ("Churn", "ChurnBooted", "ChurnVmm", "Boot"):
         for be in ("null", "model"):
             v = ns_per_op(rows.get(f"{w}/retype_buddy/{be}"))
             base = ns_per_op(rows.get(f"{w}/{BASE}/{be}"))

@@ -2,6 +2,7 @@
 // hand from the algorithm's rules in the comment next to it.
 #include "kr_heap.hpp"
 #include "map_allocator.hpp"
+#include "slot_table.hpp"
 #include "split_allocator.hpp"
 
 #include <retype/backend/concept.hpp>
@@ -86,6 +87,50 @@ TEST(KrHeap, ExhaustionReturnsNull) {
     EXPECT_NE(h.allocate(112), nullptr);
     EXPECT_NE(h.allocate(112), nullptr);
     EXPECT_EQ(h.allocate(112), nullptr);
+}
+
+// fixed_pool.c's morecore: the list starts with only the zero-sized base, and
+// each miss cuts exactly the units asked for from the untouched pool, at
+// ascending addresses: two 112-B nodes are 8 units = 128 B apart, and nothing
+// is on the free list until something is freed.
+TEST(KrHeap, MorecoreCutsExactChunksAscending) {
+    rb::kr_heap h(1 << 12);
+    auto* a = static_cast<char*>(h.allocate(112));
+    auto* b = static_cast<char*>(h.allocate(112));
+    ASSERT_NE(a, nullptr);
+    ASSERT_NE(b, nullptr);
+    EXPECT_EQ(b - a, 128);
+    EXPECT_EQ(h.free_chunks(), 0u);
+    h.deallocate(a);
+    EXPECT_EQ(h.free_chunks(), 1u);
+    void* c = h.allocate(112); // the hole fits exactly: first fit takes it back
+    EXPECT_EQ(c, a);
+    EXPECT_EQ(h.free_chunks(), 0u);
+}
+
+// single_level.c: 128 slots = 2 words. The first 64 allocations take word 0
+// from bit 63 down (slots 63 .. 0), the 65th moves on to word 1 (slot 127).
+// Slot 5 freed now is not reused while word 1 has room (126 .. 64 come
+// first, 63 more); only when word 1 is full does the scan wrap round to it.
+TEST(SlotTable, RovesForwardAndReusesFreedSlotsOnlyAfterWrapping) {
+    rb::slot_table t(128);
+    slot_t s = 0;
+    for (slot_t want = 63;; --want) {
+        ASSERT_TRUE(t.allocate(s));
+        EXPECT_EQ(s, want);
+        if (want == 0) break;
+    }
+    ASSERT_TRUE(t.allocate(s));
+    EXPECT_EQ(s, 127u);
+    t.release(5);
+    for (slot_t want = 126; want >= 64; --want) {
+        ASSERT_TRUE(t.allocate(s));
+        EXPECT_EQ(s, want);
+    }
+    ASSERT_TRUE(t.allocate(s));
+    EXPECT_EQ(s, 5u);
+    EXPECT_FALSE(t.allocate(s)); // all 128 used
+    EXPECT_EQ(t.used(), 128u);
 }
 
 // The published figure (peers.md 2.3, seL4_projects_libs#126): a 2 GiB guest at

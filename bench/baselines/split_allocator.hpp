@@ -11,10 +11,12 @@
 //   the header and 16-B rounding), and one CSpace slot per node;
 // - free lists per size and per family (kernel RAM, device, device RAM), LIFO,
 //   left half on top so consecutive allocations ascend in paddr;
-// - a fixed paddr is found by scanning every free list of a family, then by
-//   scanning each level's list while splitting towards the address;
+// - a fixed paddr is found by scanning every free list of a family (all 64
+//   sizes), then by scanning each level's list while splitting towards it;
 // - free merges buddies: when the sibling is free too, both caps are deleted,
 //   their slots and nodes freed, and the parent freed in turn.
+// - allocate and free are not inlined into the caller: a VMM reaches them
+//   through vka's and allocman's function-pointer interfaces (utspace.alloc).
 // Not check-then-commit (allocman is not either): a backend failure half way
 // leaves the blocks split so far on the free lists, which is still consistent.
 #pragma once
@@ -96,7 +98,7 @@ public:
     }
 
     /// allocman_utspace_alloc(_at) plus the caller's slot: an object of `type`.
-    [[nodiscard]] result<allocation> allocate(kernel::object_type type, std::uint64_t size_bits,
+    [[nodiscard, gnu::noinline]] result<allocation> allocate(kernel::object_type type, std::uint64_t size_bits,
                                               kernel::paddr_t paddr = no_paddr, bool can_be_dev = false) {
         if (!kernel::exists(cfg_, type)) return failure(invalid_argument(0));
         const std::uint64_t bits = kernel::object_bits(cfg_, type, size_bits);
@@ -137,7 +139,7 @@ public:
     }
 
     /// The caller's cap goes first (allocman requires it), then the block is freed.
-    [[nodiscard]] result<void> free(const allocation& a) {
+    [[nodiscard, gnu::noinline]] result<void> free(const allocation& a) {
         if (auto r = backend_->cnode_delete(a.slot); !r) return failure(r.error());
         slots_.release(a.slot);
         --objects_;
@@ -164,11 +166,13 @@ private:
         return n->paddr <= paddr && paddr - n->paddr < (std::uint64_t{1} << bits);
     }
 
-    /// find_head_for_paddr: every list of the family, every node, until one covers the request.
+    /// find_head_for_paddr: every list of the family from size 0 up (the real one
+    /// starts at 0, not at the request's size), every node, until one covers the request.
     node** family_covering(node** list, kernel::paddr_t paddr, unsigned bits) const noexcept {
-        for (unsigned i = bits; i < 64; ++i)
+        const std::uint64_t last = paddr + ((std::uint64_t{1} << bits) - 1);
+        for (unsigned i = 0; i < 64; ++i)
             for (const node* n = list[i]; n; n = n->next)
-                if (covers(n, paddr, i)) return list;
+                if (n->paddr <= paddr && last <= n->paddr + ((std::uint64_t{1} << i) - 1)) return list;
         return nullptr;
     }
 

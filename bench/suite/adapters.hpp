@@ -55,6 +55,9 @@ public:
 
     std::size_t metadata_bytes() const noexcept { return a_.metadata_bytes(); }
     std::size_t slots_used() const noexcept { return a_.slots_used(); }
+    /// What allocman's O(n) paths walk: free chunks in the mempool, nodes in its heap.
+    std::size_t heap_free_chunks() const noexcept { return a_.heap_free_chunks(); }
+    std::size_t heap_nodes() const noexcept { return a_.nodes(); }
 
 private:
     split_allocator<B> a_;

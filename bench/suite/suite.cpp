@@ -5,6 +5,8 @@
 //   Boot/<allocator>/<backend>          capDL-like boot, largest first
 //   GuestRam/<allocator>/<backend>      the 2 GiB guest at 4 KiB, fixed paddr, ascending
 //   Churn/<allocator>/<backend>         seeded random allocate/free of mixed sizes
+//   ChurnBooted/<allocator>/null        the same churn beside the boot's 4,064 live objects
+//   ChurnVmm/<allocator>/null           the same churn after a 2 GiB guest was backed at 4 KiB
 //   DeviceFrames/<allocator>/<backend>  fixed-address 4 KiB device frames, random order
 //   Scaling/<allocator>/<log2 bytes>    allocate/free as the memory managed grows, 1 GiB to 1 TiB
 //
@@ -152,6 +154,46 @@ void guest_ram(benchmark::State& st) {
     st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * frames));
 }
 
+/// The churn loop over an allocator already set up by the caller (the variants
+/// differ only in what the allocator holds before the clock starts).
+template <class Adapter>
+void churn_loop(benchmark::State& st, Adapter& a, const std::vector<churn_step>& steps) {
+    std::vector<typename Adapter::handle> live;
+    live.reserve(steps.size());
+    std::int64_t failed = 0;
+    for (auto _ : st) {
+        for (const churn_step& c : steps) {
+            if (c.allocate) {
+                auto h = a.alloc(c.what);
+                if (h) live.push_back(*h);
+                else ++failed; // watermark: memory returns only when an untyped empties
+            } else if (!live.empty()) {
+                const std::size_t i = c.victim % live.size();
+                if (!a.free(live[i])) {
+                    st.SkipWithError("free failed");
+                    break;
+                }
+                live[i] = live.back();
+                live.pop_back();
+            }
+        }
+        st.PauseTiming();
+        // What allocman-style's O(n) paths walk, at the end of a pass (before teardown).
+        if constexpr (requires { a.heap_free_chunks(); }) {
+            st.counters["heap_free_chunks"] = static_cast<double>(a.heap_free_chunks());
+            st.counters["heap_nodes"] = static_cast<double>(a.heap_nodes());
+        }
+        while (!live.empty()) {
+            check(st, a.free(live.back()).has_value(), "free");
+            live.pop_back();
+        }
+        st.ResumeTiming();
+    }
+    st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * steps.size()));
+    st.counters["failed_allocations_per_pass"] =
+        static_cast<double>(failed) / static_cast<double>(st.iterations() ? st.iterations() : 1);
+}
+
 template <class Adapter, class B>
 void churn(benchmark::State& st) {
     const auto steps = churn_steps(20000);
@@ -161,35 +203,56 @@ void churn(benchmark::State& st) {
     s.slots = std::size_t{1} << 15;
     auto a = std::make_unique<Adapter>(box.get(), s);
     check(st, a->add_untyped(0x40000000, 28, false).has_value(), "add_untyped");
-    std::vector<typename Adapter::handle> live;
-    live.reserve(steps.size());
-    std::int64_t failed = 0;
-    for (auto _ : st) {
-        for (const churn_step& c : steps) {
-            if (c.allocate) {
-                auto h = a->alloc(c.what);
-                if (h) live.push_back(*h);
-                else ++failed; // watermark: memory returns only when an untyped empties
-            } else if (!live.empty()) {
-                const std::size_t i = c.victim % live.size();
-                if (!a->free(live[i])) {
-                    st.SkipWithError("free failed");
-                    break;
-                }
-                live[i] = live.back();
-                live.pop_back();
-            }
-        }
-        st.PauseTiming();
-        while (!live.empty()) {
-            check(st, a->free(live.back()).has_value(), "free");
-            live.pop_back();
-        }
-        st.ResumeTiming();
+    churn_loop(st, *a, steps);
+}
+
+/// ChurnVmm: the same churn steps, run by the allocator of a VMM that has
+/// already backed seed 001's 2 GiB guest at 4 KiB (two 1 GiB untypeds at
+/// 0x40000000, mapped 1:1 the allocator's own way, never freed: libsel4vm's
+/// vm_ram_free is empty). The churn comes from a separate 256 MiB untyped above
+/// the guest. allocman-style's mempool then holds the guest's ~1.05 M nodes
+/// (140 MiB pool: what the reporter of seL4_projects_libs#126 needed) and its
+/// single-level CNode is camkes-vm's 2^23 slots (vm_common.camkes), with the
+/// guest's ~1.57 M slots in use. Setup is outside the clock.
+template <class Adapter, class B>
+void churn_vmm(benchmark::State& st) {
+    const auto steps = churn_steps(20000);
+    const std::uint64_t guest = 0x40000000, guest_size = 2 * GiB;
+    backend_box<B> box;
+    sizing s;
+    s.heap_bytes = std::size_t{140} << 20;
+    s.slots = std::size_t{1} << 23;
+    auto a = std::make_unique<Adapter>(box.get(), s);
+    check(st, a->add_untyped(guest, 30, false).has_value(), "add_untyped");
+    check(st, a->add_untyped(guest + GiB, 30, false).has_value(), "add_untyped");
+    auto frames = a->map_range(request{kernel::object_type::frame_4k, 0}, guest, guest_size);
+    check(st, frames.has_value(), "guest RAM allocation failed");
+    check(st, a->add_untyped(guest + guest_size, 28, false).has_value(), "add_untyped");
+    churn_loop(st, *a, steps);
+}
+
+/// ChurnBooted: the same churn steps on top of the capDL-like boot's 4,064
+/// objects, which stay live (a long-running dynamic system churns beside what
+/// it created at boot, so its lists and heap hold the boot's split nodes).
+/// 512 MiB, because the boot's objects take about 60 MiB of the churn's room.
+template <class Adapter, class B>
+void churn_booted(benchmark::State& st) {
+    const auto steps = churn_steps(20000);
+    const auto objects = capdl_boot_objects();
+    backend_box<B> box;
+    sizing s;
+    s.heap_bytes = std::size_t{8} << 20;
+    s.slots = std::size_t{1} << 16;
+    auto a = std::make_unique<Adapter>(box.get(), s);
+    check(st, a->add_untyped(0x40000000, 29, false).has_value(), "add_untyped");
+    std::vector<typename Adapter::handle> boot_live;
+    boot_live.reserve(objects.size());
+    for (const request& r : objects) {
+        auto h = a->alloc(r);
+        check(st, h.has_value(), "boot allocation failed");
+        if (h) boot_live.push_back(*h);
     }
-    st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * steps.size()));
-    st.counters["failed_allocations_per_pass"] =
-        static_cast<double>(failed) / static_cast<double>(st.iterations() ? st.iterations() : 1);
+    churn_loop(st, *a, steps);
 }
 
 template <class Adapter, class B>
@@ -297,6 +360,21 @@ void register_speed_small() {
     fix(benchmark::RegisterBenchmark(("Churn/" + tail_of<Adapter, B>()).c_str(), churn<Adapter, B>));
     fix(benchmark::RegisterBenchmark(("DeviceFrames/" + tail_of<Adapter, B>()).c_str(), device_frames<Adapter, B>));
 }
+/// The churn variants (null backend: the allocator's cost alone); ChurnVmm needs
+/// the guest's capacity, so it is registered with its own adapter type.
+template <class Adapter>
+void register_churn_booted() {
+    benchmark::RegisterBenchmark(("ChurnBooted/" + tail_of<Adapter, backend::null_backend>()).c_str(),
+                                 churn_booted<Adapter, backend::null_backend>)
+        ->Unit(benchmark::kMicrosecond);
+}
+template <class Adapter>
+void register_churn_vmm() {
+    benchmark::RegisterBenchmark(("ChurnVmm/" + tail_of<Adapter, backend::null_backend>()).c_str(),
+                                 churn_vmm<Adapter, backend::null_backend>)
+        ->Unit(benchmark::kMicrosecond);
+}
+
 template <class Adapter, class B>
 void register_guest_ram() {
     benchmark::RegisterBenchmark(("GuestRam/" + tail_of<Adapter, B>()).c_str(), guest_ram<Adapter, B>)
@@ -315,6 +393,8 @@ template <template <class> class A>
 void register_baseline(bool with_model) {
     for (unsigned g : {12u, 21u, 30u}) register_footprint<A<backend::null_backend>>(g);
     register_speed_small<A<backend::null_backend>, backend::null_backend>();
+    register_churn_booted<A<backend::null_backend>>();
+    register_churn_vmm<A<backend::null_backend>>();
     register_guest_ram<A<backend::null_backend>, backend::null_backend>();
     if (with_model) {
         register_speed_small<A<mid_model>, mid_model>();
@@ -333,6 +413,9 @@ using footprint_caps = caps<2, 2, ((std::size_t{1} << 31) >> G)>;
 using speed_caps = caps<16384, 8192, 32768>;
 // guest RAM at 4 KiB by the range path: 2 untypeds, 2 ranges, 524,288 frame slots.
 using guest_caps = caps<2, 2, std::size_t{1} << 19>;
+// ChurnVmm: the guest's 2 untypeds and 2 ranges plus the churn's (as speed_caps),
+// and the guest's 524,288 frame slots plus the churn's 32,768.
+using vmm_caps = caps<16384, 8192, (std::size_t{1} << 19) + 32768>;
 // scaling: 1,024 live frames, halves for each, one root.
 using scaling_caps = caps<4096, 1024, 8192>;
 
@@ -342,6 +425,8 @@ void register_retype() {
     register_footprint<retype_adapter<Split, 21, footprint_caps<21>, backend::null_backend>>(21);
     register_footprint<retype_adapter<Split, 30, footprint_caps<30>, backend::null_backend>>(30);
     register_speed_small<retype_adapter<Split, 12, speed_caps, backend::null_backend>, backend::null_backend>();
+    register_churn_booted<retype_adapter<Split, 12, speed_caps, backend::null_backend>>();
+    register_churn_vmm<retype_adapter<Split, 12, vmm_caps, backend::null_backend>>();
     register_guest_ram<retype_adapter<Split, 12, guest_caps, backend::null_backend>, backend::null_backend>();
     register_speed_small<retype_adapter<Split, 12, speed_caps, mid_model>, mid_model>();
     register_guest_ram<retype_adapter<Split, 12, guest_caps, big_model>, big_model>();
