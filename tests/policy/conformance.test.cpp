@@ -73,7 +73,8 @@ TYPED_TEST(Conformance, BadInputLeavesEverythingUnchanged) {
     auto& a = *this->a;
     ASSERT_TRUE(a.allocate(object_type::endpoint)); // some state to keep
     const auto t = kernel::traits(TypeParam::cfg);
-    const object_type absent = kernel::exists(TypeParam::cfg, object_type::pml4) ? object_type::section : object_type::pml4;
+    const object_type absent =
+        kernel::exists(TypeParam::cfg, object_type::pml4) ? object_type::section : object_type::pml4;
     this->rejects([&] { return a.allocate(absent); }, error_code::invalid_argument);
     this->rejects([&] { return a.allocate(object_type::cnode, 0); }, error_code::invalid_argument);
     this->rejects([&] { return a.allocate(object_type::untyped, 3); }, error_code::invalid_argument);
@@ -84,8 +85,9 @@ TYPED_TEST(Conformance, BadInputLeavesEverythingUnchanged) {
     this->rejects([&] { return a.allocate(object_type::endpoint, 0, 449); }, error_code::range_error);
     this->rejects([&] { return a.allocate(object_type::endpoint, 0, 448); }, error_code::capacity_exhausted);
     this->rejects([&] { return a.allocate_at(object_type::frame_4k, 0, 0x7000); }, error_code::out_of_window);
-    this->rejects([&] { return a.allocate_at(object_type::frame_4k, 0, test::bootinfo<TypeParam::cfg>()[1].paddr + 0x800); },
-                  error_code::misaligned);
+    this->rejects(
+        [&] { return a.allocate_at(object_type::frame_4k, 0, test::bootinfo<TypeParam::cfg>()[1].paddr + 0x800); },
+        error_code::misaligned);
     this->rejects([&] { return a.allocate_at(object_type::frame_4k, 0, test::bootinfo<TypeParam::cfg>()[3].paddr); },
                   error_code::device_mismatch);
     this->rejects([&] { return a.allocate_range(3000); }, error_code::misaligned);
@@ -96,7 +98,7 @@ TYPED_TEST(Conformance, BadInputLeavesEverythingUnchanged) {
     const auto u = test::bootinfo<TypeParam::cfg>()[0];
     this->rejects([&] { return a.add_untyped(20, u.paddr + 0x1000, 12, false); }, error_code::overlap);
     this->rejects([&] { return a.add_untyped(20, u.paddr + 0x10, 12, false); }, error_code::misaligned);
-    this->rejects([&] { return a.add_untyped(70, 0xf0000000, 12, true); }, error_code::overlap);   // a managed slot
+    this->rejects([&] { return a.add_untyped(70, 0xf0000000, 12, true); }, error_code::overlap); // a managed slot
     this->rejects([&] { return a.add_untyped(21, 0xf0000000, 60, true); }, error_code::range_error);
     this->rejects([&] { return a.add_slots(1000, 4); }, error_code::overlap);
     // Freed twice.

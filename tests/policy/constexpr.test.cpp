@@ -32,8 +32,10 @@ constexpr bool buddy_run() {
     if (tcb->paddr != 0x100000 || tcb->slot != 18 || tcb->retypes != 6) return false;
     if (ep->paddr != 0x100800 || ep->slot != 33 || m.paddr(ep->slot) != 0x100800) return false;
     if (!a.free(tcb->id) || !a.free(ep->id)) return false;
-    if constexpr (std::is_same_v<Split, buddy>) return a.free_bytes() == 0x10000 && a.stats().slots == 0;
-    else return a.free_bytes() == 0x10000 && a.stats().slots == 24; // halves stay
+    if constexpr (std::is_same_v<Split, buddy>)
+        return a.free_bytes() == 0x10000 && a.stats().slots == 0;
+    else
+        return a.free_bytes() == 0x10000 && a.stats().slots == 24; // halves stay
 }
 static_assert(buddy_run<buddy>());
 static_assert(buddy_run<binary_search>());

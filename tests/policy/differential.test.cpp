@@ -28,7 +28,9 @@ TYPED_TEST(Differential, EveryPredictionMatchesTheModel) {
     using A = typename TypeParam::type;
     constexpr kernel::config cfg = TypeParam::cfg;
     const auto t = kernel::traits(cfg);
-    const std::uint64_t seed = base_seed() ^ std::hash<std::string>{}(::testing::UnitTest::GetInstance()->current_test_info()->test_suite_name());
+    const std::uint64_t seed =
+        base_seed() ^
+        std::hash<std::string>{}(::testing::UnitTest::GetInstance()->current_test_info()->test_suite_name());
     SCOPED_TRACE(::testing::Message() << "RETYPE_SEED=" << base_seed() << " (composition seed " << seed << ")");
     std::mt19937_64 rng(seed);
     auto m = std::make_unique<test::small_model>(cfg);
@@ -109,8 +111,8 @@ TYPED_TEST(Differential, EveryPredictionMatchesTheModel) {
                 ++mispredicted;
             } else {
                 ASSERT_TRUE(c == error_code::not_enough_memory || c == error_code::capacity_exhausted ||
-                            c == error_code::overlap || c == error_code::misaligned ||
-                            c == error_code::out_of_window || c == error_code::device_mismatch)
+                            c == error_code::overlap || c == error_code::misaligned || c == error_code::out_of_window ||
+                            c == error_code::device_mismatch)
                     << name(c);
                 if (check_unchanged) {
                     ASSERT_TRUE(a->snapshot() == before);

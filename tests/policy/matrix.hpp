@@ -23,23 +23,22 @@ struct composition {
     static constexpr bool pptr = std::is_same_v<Align, align_on::pptr>;
 };
 
-using matrix = ::testing::Types<
-    composition<x86, split<watermark>, align_on::pptr, free_list<intrusive>>,
-    composition<x86, split<watermark>, align_on::pptr, free_list<array>>,
-    composition<x86, split<watermark>, align_on::paddr, free_list<intrusive>>,
-    composition<x86, split<watermark>, align_on::paddr, free_list<array>>,
-    composition<x86, split<buddy>, align_on::pptr, free_list<intrusive>>,
-    composition<x86, split<buddy>, align_on::pptr, free_list<array>>,
-    composition<x86, split<buddy>, align_on::paddr, free_list<intrusive>>,
-    composition<x86, split<buddy>, align_on::paddr, free_list<array>>,
-    composition<x86, split<binary_search>, align_on::pptr, free_list<intrusive>>,
-    composition<x86, split<binary_search>, align_on::pptr, free_list<array>>,
-    composition<x86, split<binary_search>, align_on::paddr, free_list<intrusive>>,
-    composition<x86, split<binary_search>, align_on::paddr, free_list<array>>,
-    composition<a32, split<watermark>, align_on::pptr, free_list<array>>,
-    composition<a32, split<buddy>, align_on::pptr, free_list<intrusive>>,
-    composition<rv, split<watermark>, align_on::pptr, free_list<intrusive>>,
-    composition<rv, split<binary_search>, align_on::pptr, free_list<array>>>;
+using matrix = ::testing::Types<composition<x86, split<watermark>, align_on::pptr, free_list<intrusive>>,
+                                composition<x86, split<watermark>, align_on::pptr, free_list<array>>,
+                                composition<x86, split<watermark>, align_on::paddr, free_list<intrusive>>,
+                                composition<x86, split<watermark>, align_on::paddr, free_list<array>>,
+                                composition<x86, split<buddy>, align_on::pptr, free_list<intrusive>>,
+                                composition<x86, split<buddy>, align_on::pptr, free_list<array>>,
+                                composition<x86, split<buddy>, align_on::paddr, free_list<intrusive>>,
+                                composition<x86, split<buddy>, align_on::paddr, free_list<array>>,
+                                composition<x86, split<binary_search>, align_on::pptr, free_list<intrusive>>,
+                                composition<x86, split<binary_search>, align_on::pptr, free_list<array>>,
+                                composition<x86, split<binary_search>, align_on::paddr, free_list<intrusive>>,
+                                composition<x86, split<binary_search>, align_on::paddr, free_list<array>>,
+                                composition<a32, split<watermark>, align_on::pptr, free_list<array>>,
+                                composition<a32, split<buddy>, align_on::pptr, free_list<intrusive>>,
+                                composition<rv, split<watermark>, align_on::pptr, free_list<intrusive>>,
+                                composition<rv, split<binary_search>, align_on::pptr, free_list<array>>>;
 
 /// The bootinfo of each target: a few RAM untypeds and one device untyped,
 /// aligned to their size in pptr space (what the kernel hands out).

@@ -54,7 +54,8 @@ using alloc_t = allocator<model_t, target<x86>, split<Split>, FreeList, max_unty
 // their count at 10784, 8-aligned, so no padding);
 // intrusive: 10872 - 1024 + 3072 = 12920 B.
 template <class Split, class FreeList>
-using pinned_t = allocator<backend::null_backend, target<x86>, split<Split>, FreeList, max_untypeds<64>, max_slots<4096>>;
+using pinned_t =
+    allocator<backend::null_backend, target<x86>, split<Split>, FreeList, max_untypeds<64>, max_slots<4096>>;
 static_assert(sizeof(pinned_t<buddy, free_list<array>>) == 10872);
 static_assert(sizeof(pinned_t<watermark, free_list<array>>) == 10872);
 static_assert(sizeof(pinned_t<buddy, free_list<intrusive>>) == 12920);

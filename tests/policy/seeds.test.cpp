@@ -16,8 +16,8 @@ constexpr kernel::config x86{.target = arch::x86_64};
 using model_t = backend::model<64, 256>;
 
 template <class Split, class Align = align_on::pptr>
-using alloc_t = allocator<model_t, target<x86>, split<Split>, Align, max_untypeds<128>, max_slots<128>,
-                          free_list<array>>;
+using alloc_t =
+    allocator<model_t, target<x86>, split<Split>, Align, max_untypeds<128>, max_slots<128>, free_list<array>>;
 
 // Seed 002: a 0x2000 untyped; CNode of 0x400 (radix 5: 2^5 slots of 2^5 B),
 // CNode of 0x800 (radix 6), a 4 KiB frame, then another 0x400 CNode.
@@ -64,8 +64,8 @@ TEST(SeedGap002, BinarySearchSucceeds) { gap_scenario<binary_search>(true); }
 namespace {
 using model3_t = backend::model<160, 256>;
 template <class Split, class Align>
-using alloc3_t = allocator<model3_t, target<x86>, split<Split>, Align, max_untypeds<128>, max_slots<200>,
-                           free_list<intrusive>>;
+using alloc3_t =
+    allocator<model3_t, target<x86>, split<Split>, Align, max_untypeds<128>, max_slots<200>, free_list<intrusive>>;
 constexpr kernel::paddr_t dev_base = 0x8000000000ULL;
 constexpr kernel::paddr_t dev_target = 0xe0000000000ULL;
 

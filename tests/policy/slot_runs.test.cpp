@@ -69,7 +69,8 @@ constexpr bool middle_scenario() {
     if (f[0].slot != 100 || f[1].slot != 101 || f[2].slot != 102) return false;
     if (!a.free(f[1].id)) return false;
     auto s = a.snapshot();
-    if (s.slot_runs_n != 2 || !(s.slot_runs[0] == alloc_t::slot_run{3, 7}) || !(s.slot_runs[1] == alloc_t::slot_run{1, 1}))
+    if (s.slot_runs_n != 2 || !(s.slot_runs[0] == alloc_t::slot_run{3, 7}) ||
+        !(s.slot_runs[1] == alloc_t::slot_run{1, 1}))
         return false;
     if (!a.free(f[0].id)) return false;
     s = a.snapshot();

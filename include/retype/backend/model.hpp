@@ -52,8 +52,8 @@ public:
             return failure(outside(c.dest < Slots ? Slots : c.dest)); // the first slot past the table
         for (std::uint64_t i = 0; i < c.count; ++i)
             if (occupied(c.dest + i)) return failure(error{.code = error_code::delete_first, .value = c.dest + i});
-        auto out = machine_.retype(slots_[c.untyped], kernel::retype_args{.type = c.type, .size_bits = c.size_bits,
-                                                                          .count = c.count});
+        auto out = machine_.retype(slots_[c.untyped],
+                                   kernel::retype_args{.type = c.type, .size_bits = c.size_bits, .count = c.count});
         if (!out) return failure(out.error());
         // Object i of the retype: walk the model's batch nodes in order.
         kernel::object_ref r = out->first;
@@ -61,8 +61,10 @@ public:
             slots_[c.dest + i] = r;
             if (r.index == 0) node_slot_[r.node] = c.dest + i; // a node's objects sit in consecutive slots
             const auto& n = machine_.nodes()[r.node];
-            if (r.index + 1 < n.count) ++r.index;
-            else r = kernel::object_ref{n.next, 0};
+            if (r.index + 1 < n.count)
+                ++r.index;
+            else
+                r = kernel::object_ref{n.next, 0};
         }
         return retype_report{true, out->plan.paddr};
     }

@@ -29,7 +29,8 @@ public:
     constexpr void erase(std::uint32_t c, std::uint32_t i) noexcept {
         Expects(c < Classes && i < N);
         const link l = links_[i];
-        if (l.prev != no_index) links_[l.prev].next = l.next;
+        if (l.prev != no_index)
+            links_[l.prev].next = l.next;
         else {
             Expects(heads_[c] == i);
             heads_[c] = l.next;

@@ -21,17 +21,26 @@ enum class split_kind : std::uint8_t { watermark, buddy, binary_search };
 enum class free_list_kind : std::uint8_t { intrusive, array };
 
 /// The option axes; two options of one axis in a pack are an error.
-enum class option_axis : std::uint8_t { target, alignment, split, granule, max_untypeds, max_slots, max_allocations, free_list };
+enum class option_axis : std::uint8_t {
+    target,
+    alignment,
+    split,
+    granule,
+    max_untypeds,
+    max_slots,
+    max_allocations,
+    free_list
+};
 
 struct allocator_config {
     kernel::config target{};
     bool has_target = false;                     // target<...> is mandatory: the arch decides every size
     align_source alignment = align_source::pptr; // what the kernel does
     split_kind split = split_kind::buddy;
-    unsigned granule_bits = 12;                  // frames of allocate_range
-    std::size_t max_untypeds = 64;               // untyped descriptors: bootinfo untypeds + split halves
-    std::size_t max_slots = 4096;                // CSpace slots of the empty range the allocator hands out
-    std::size_t max_allocations = 0;             // live allocation records; 0: as many as max_untypeds
+    unsigned granule_bits = 12;      // frames of allocate_range
+    std::size_t max_untypeds = 64;   // untyped descriptors: bootinfo untypeds + split halves
+    std::size_t max_slots = 4096;    // CSpace slots of the empty range the allocator hands out
+    std::size_t max_allocations = 0; // live allocation records; 0: as many as max_untypeds
     free_list_kind free_list = free_list_kind::intrusive;
 
     friend constexpr bool operator==(const allocator_config&, const allocator_config&) = default;

@@ -23,7 +23,7 @@ struct array {
 
 /// `free_list<array>`: the option.
 template <class M>
-    requires std::same_as<M, intrusive> || std::same_as<M, array>
+requires std::same_as<M, intrusive> || std::same_as<M, array>
 struct free_list {
     static constexpr option_axis axis = option_axis::free_list;
     static constexpr void apply(allocator_config& c) noexcept { c.free_list = M::value; }

@@ -39,12 +39,12 @@ concept metadata_placement = requires(M& m, const M& cm, typename M::handle h, s
     { M::min_granule_bits } -> std::convertible_to<unsigned>;
     { cm.available() } -> std::convertible_to<std::size_t>;
     { m.acquire(p) } -> std::same_as<typename M::handle>;
-    { m.release(h) };
+    {m.release(h)};
     { cm.paddr(h) } -> std::convertible_to<std::uint64_t>;
     { cm.prev(h) } -> std::same_as<typename M::handle>;
     { cm.next(h) } -> std::same_as<typename M::handle>;
-    { m.set_prev(h, h) };
-    { m.set_next(h, h) };
+    {m.set_prev(h, h)};
+    {m.set_next(h, h)};
     { cm.covers(p, p) } -> std::convertible_to<bool>;
 };
 
@@ -120,7 +120,8 @@ public:
     result<void> map(std::uint64_t base, std::uint64_t size, std::byte* host) noexcept {
         if (host == nullptr) return failure(invalid_argument(2));
         if (size == 0 || base + size < base) return failure(invalid_argument(1));
-        if (count_ == MaxWindows) return failure(make_error(error_code::capacity_exhausted, MaxWindows + 1, MaxWindows));
+        if (count_ == MaxWindows)
+            return failure(make_error(error_code::capacity_exhausted, MaxWindows + 1, MaxWindows));
         for (std::size_t i = 0; i < count_; ++i) {
             const window& w = windows_[i];
             if (base < w.base + w.size && w.base < base + size) {

@@ -42,9 +42,9 @@ consteval allocator_config make_allocator_config() {
     if constexpr ((allocator_option<Options> && ...)) {
         static_assert(!((detail::same_type_count<Options, Options...> > 1) || ...),
                       "retype: duplicate allocator option");
-        static_assert(!((detail::same_axis_count<Options, Options...> > detail::same_type_count<Options, Options...>) ||
-                        ...),
-                      "retype: conflicting allocator options (two values for one axis)");
+        static_assert(
+            !((detail::same_axis_count<Options, Options...> > detail::same_type_count<Options, Options...>) || ...),
+            "retype: conflicting allocator options (two values for one axis)");
         allocator_config c{};
         (Options::apply(c), ...);
         return c;
