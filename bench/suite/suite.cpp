@@ -41,6 +41,15 @@ using big_model = backend::model<std::size_t{1} << 21, std::size_t{1} << 21>;
 // as small as the cases allow and those cases run a fixed number of iterations.
 using mid_model = backend::model<std::size_t{1} << 14, std::size_t{1} << 14>;
 
+/// The single-level CNode allocman-style manages in boot, churn and device
+/// frames: 2^15 slots, but never more than the kernel model's CSpace table
+/// (2^14), because allocman's cspace roves over every slot of its CNode.
+template <class B>
+constexpr std::size_t cnode_slots() {
+    if constexpr (std::is_same_v<B, mid_model>) return std::size_t{1} << 14;
+    else return std::size_t{1} << 15;
+}
+
 /// Owns one backend for one benchmark case; the model lives on the heap.
 template <class B>
 struct backend_box {
@@ -100,7 +109,7 @@ void boot(benchmark::State& st) {
     backend_box<B> box;
     sizing s;
     s.heap_bytes = std::size_t{4} << 20;
-    s.slots = std::size_t{1} << 15;
+    s.slots = cnode_slots<B>();
     auto a = std::make_unique<Adapter>(box.get(), s);
     check(st, a->add_untyped(0x40000000, 28, false).has_value(), "add_untyped");
     std::vector<typename Adapter::handle> live;
@@ -200,7 +209,7 @@ void churn(benchmark::State& st) {
     backend_box<B> box;
     sizing s;
     s.heap_bytes = std::size_t{4} << 20;
-    s.slots = std::size_t{1} << 15;
+    s.slots = cnode_slots<B>();
     auto a = std::make_unique<Adapter>(box.get(), s);
     check(st, a->add_untyped(0x40000000, 28, false).has_value(), "add_untyped");
     churn_loop(st, *a, steps);
@@ -262,7 +271,7 @@ void device_frames(benchmark::State& st) {
     backend_box<B> box;
     sizing s;
     s.heap_bytes = std::size_t{4} << 20;
-    s.slots = std::size_t{1} << 15;
+    s.slots = cnode_slots<B>();
     auto a = std::make_unique<Adapter>(box.get(), s);
     check(st, a->add_untyped(base, 24, true).has_value(), "add_untyped");
     std::vector<typename Adapter::handle> live;
