@@ -36,8 +36,7 @@ public:
     static_assert(unit == 16 || sizeof(void*) != 8, "retype bench: K&R header must be 16 B on LP64");
 
     /// A pool of `bytes` (rounded down to units). The pages are not touched until used.
-    explicit kr_heap(std::size_t bytes)
-        : units_(bytes / unit + 1), pool_(new (std::nothrow) header[bytes / unit + 1]) {
+    explicit kr_heap(std::size_t bytes) : units_(bytes / unit + 1), pool_(new (std::nothrow) header[bytes / unit + 1]) {
         if (!pool_) {
             units_ = 0;
             return;

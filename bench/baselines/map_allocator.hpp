@@ -40,8 +40,8 @@ public:
     };
 
     map_allocator(B& b, const kernel::config& cfg, std::size_t slots)
-        : backend_(&b), cfg_(cfg), slots_(slots), counter_(),
-          free_{{extent_map(std::less<>{}, alloc_t(&counter_)), extent_map(std::less<>{}, alloc_t(&counter_))}},
+        : backend_(&b), cfg_(cfg), slots_(slots), counter_(), free_{{extent_map(std::less<>{}, alloc_t(&counter_)),
+                                                                     extent_map(std::less<>{}, alloc_t(&counter_))}},
           roots_(std::less<>{}, root_alloc_t(&counter_)) {}
     map_allocator(const map_allocator&) = delete;
     map_allocator& operator=(const map_allocator&) = delete;
@@ -73,13 +73,16 @@ public:
         if (paddr != ~kernel::paddr_t{0}) {
             if (paddr & (size - 1)) return failure(make_error(error_code::misaligned, paddr, bits));
             device = can_be_dev && contains(free_[1], paddr, size);
-            if (!device && !contains(free_[0], paddr, size)) return failure(make_error(error_code::no_fit, paddr, bits));
+            if (!device && !contains(free_[0], paddr, size))
+                return failure(make_error(error_code::no_fit, paddr, bits));
             at = paddr;
         } else {
             // Device memory first when it may be used, as allocman does.
             bool found = can_be_dev && first_fit(free_[1], size, at);
-            if (found) device = true;
-            else found = first_fit(free_[0], size, at);
+            if (found)
+                device = true;
+            else
+                found = first_fit(free_[0], size, at);
             if (!found) return failure(make_error(error_code::no_fit, 0, bits));
         }
         // The untyped that holds the range: the root whose start is the largest <= at.

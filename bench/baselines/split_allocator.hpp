@@ -99,7 +99,8 @@ public:
 
     /// allocman_utspace_alloc(_at) plus the caller's slot: an object of `type`.
     [[nodiscard, gnu::noinline]] result<allocation> allocate(kernel::object_type type, std::uint64_t size_bits,
-                                              kernel::paddr_t paddr = no_paddr, bool can_be_dev = false) {
+                                                             kernel::paddr_t paddr = no_paddr,
+                                                             bool can_be_dev = false) {
         if (!kernel::exists(cfg_, type)) return failure(invalid_argument(0));
         const std::uint64_t bits = kernel::object_bits(cfg_, type, size_bits);
         if (bits == 0 || bits >= word_bits_ - 2) return failure(range_error(0, word_bits_ - 3));
@@ -185,8 +186,10 @@ private:
         n->taken_from = nullptr;
     }
     void unlink(node* n) noexcept {
-        if (n->prev) n->prev->next = n->next;
-        else *n->home = n->next;
+        if (n->prev)
+            n->prev->next = n->next;
+        else
+            *n->home = n->next;
         if (n->next) n->next->prev = n->prev;
         n->taken_from = n->home;
     }

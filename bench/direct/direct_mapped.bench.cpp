@@ -31,9 +31,10 @@ const std::array<host_layout, 5> layouts{{
     {"1x1GiB", {{{0x80000000, 1024 * MiB}}}, 1, 512 * MiB},
     {"2x512MiB", {{{0x80000000, 512 * MiB}, {0x880000000, 512 * MiB}}}, 2, 256 * MiB},
     {"1GiB+256MiB", {{{0x80000000, 1024 * MiB}, {0x880000000, 256 * MiB}}}, 2, 512 * MiB},
-    {"4x1GiB", {{{0x40000000, 1024 * MiB}, {0x80000000, 1024 * MiB}, {0x880000000, 1024 * MiB},
-                 {0x8c0000000, 1024 * MiB}}},
-     4, 512 * MiB},
+    {"4x1GiB",
+     {{{0x40000000, 1024 * MiB}, {0x80000000, 1024 * MiB}, {0x880000000, 1024 * MiB}, {0x8c0000000, 1024 * MiB}}},
+     4,
+     512 * MiB},
 }};
 
 template <class Placement>
@@ -125,7 +126,10 @@ void allocate_free_vs_memory(benchmark::State& state) {
     }
     state.SetComplexityN(state.range(0));
 }
-BENCHMARK(allocate_free_vs_memory)->RangeMultiplier(4)->Range(std::int64_t{1} << 28, std::int64_t{1} << 34)->Complexity(benchmark::o1);
+BENCHMARK(allocate_free_vs_memory)
+    ->RangeMultiplier(4)
+    ->Range(std::int64_t{1} << 28, std::int64_t{1} << 34)
+    ->Complexity(benchmark::o1);
 
 } // namespace
 

@@ -6,8 +6,8 @@
 
 #include "workloads.hpp"
 
-#include <split_allocator.hpp>
 #include <map_allocator.hpp>
+#include <split_allocator.hpp>
 
 #include <retype/backend/concept.hpp>
 #include <retype/result.hpp>

@@ -44,9 +44,7 @@ public:
         return r;
     }
     result<handle> alloc(const request& r) { return id_of(a_.allocate(r.type, r.size_bits, 1, memory::ram)); }
-    result<handle> alloc_device(const request& r) {
-        return id_of(a_.allocate(r.type, r.size_bits, 1, memory::device));
-    }
+    result<handle> alloc_device(const request& r) { return id_of(a_.allocate(r.type, r.size_bits, 1, memory::device)); }
     result<handle> alloc_at(const request& r, kernel::paddr_t p) {
         return id_of(a_.allocate_at(r.type, r.size_bits, p, kind_at(p)));
     }

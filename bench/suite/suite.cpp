@@ -46,8 +46,10 @@ using mid_model = backend::model<std::size_t{1} << 14, std::size_t{1} << 14>;
 /// (2^14), because allocman's cspace roves over every slot of its CNode.
 template <class B>
 constexpr std::size_t cnode_slots() {
-    if constexpr (std::is_same_v<B, mid_model>) return std::size_t{1} << 14;
-    else return std::size_t{1} << 15;
+    if constexpr (std::is_same_v<B, mid_model>)
+        return std::size_t{1} << 14;
+    else
+        return std::size_t{1} << 15;
 }
 
 /// Owns one backend for one benchmark case; the model lives on the heap.
@@ -64,8 +66,10 @@ struct backend_box<backend::null_backend> {
 
 template <class B>
 constexpr const char* backend_name() {
-    if constexpr (std::is_same_v<B, backend::null_backend>) return "null";
-    else return "model";
+    if constexpr (std::is_same_v<B, backend::null_backend>)
+        return "null";
+    else
+        return "model";
 }
 
 void check(benchmark::State& st, bool ok, const char* what) {
@@ -80,7 +84,7 @@ template <class Adapter>
 void guest_ram_footprint(benchmark::State& st, unsigned granule_bits) {
     const std::uint64_t base = 0x40000000, size = 2 * GiB;
     const std::uint64_t frames = size >> granule_bits;
-    const request frame{granule_bits == 12 ? kernel::object_type::frame_4k
+    const request frame{granule_bits == 12   ? kernel::object_type::frame_4k
                         : granule_bits == 21 ? kernel::object_type::frame_2m
                                              : kernel::object_type::frame_1g,
                         0};
@@ -174,8 +178,10 @@ void churn_loop(benchmark::State& st, Adapter& a, const std::vector<churn_step>&
         for (const churn_step& c : steps) {
             if (c.allocate) {
                 auto h = a.alloc(c.what);
-                if (h) live.push_back(*h);
-                else ++failed; // watermark: memory returns only when an untyped empties
+                if (h)
+                    live.push_back(*h);
+                else
+                    ++failed; // watermark: memory returns only when an untyped empties
             } else if (!live.empty()) {
                 const std::size_t i = c.victim % live.size();
                 if (!a.free(live[i])) {
@@ -281,8 +287,10 @@ void device_frames(benchmark::State& st) {
     for (auto _ : st) {
         for (kernel::paddr_t p : addrs) {
             auto h = a->alloc_at(frame, p);
-            if (h) live.push_back(*h);
-            else ++failed; // watermark: an address behind the watermark cannot be had
+            if (h)
+                live.push_back(*h);
+            else
+                ++failed; // watermark: an address behind the watermark cannot be had
         }
         st.PauseTiming();
         while (!live.empty()) {
@@ -307,7 +315,8 @@ void scaling(benchmark::State& st) {
     const unsigned bits = static_cast<unsigned>(st.range(0));
     std::mt19937 rng(11);
     std::vector<request> reqs(1024);
-    for (auto& r : reqs) r = request{rng() % 10 == 0 ? kernel::object_type::frame_2m : kernel::object_type::frame_4k, 0};
+    for (auto& r : reqs)
+        r = request{rng() % 10 == 0 ? kernel::object_type::frame_2m : kernel::object_type::frame_4k, 0};
     std::vector<std::size_t> order(reqs.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::shuffle(order.begin(), order.end(), rng);

@@ -32,15 +32,15 @@ struct request {
     auto add = [&](object_type t, std::uint64_t sb, int n) {
         for (int i = 0; i < n; ++i) v.push_back({t, sb});
     };
-    add(object_type::frame_2m, 0, 24);       // 48 MiB: large buffers
-    add(object_type::cnode, 12, 8);          // 2^12 slots x 32 B = 128 KiB
-    add(object_type::cnode, 8, 64);          // 8 KiB
-    add(object_type::vspace, 0, 32);         // one per protection domain
+    add(object_type::frame_2m, 0, 24); // 48 MiB: large buffers
+    add(object_type::cnode, 12, 8);    // 2^12 slots x 32 B = 128 KiB
+    add(object_type::cnode, 8, 64);    // 8 KiB
+    add(object_type::vspace, 0, 32);   // one per protection domain
     add(object_type::page_table, 0, 256);
     add(object_type::tcb, 0, 256);
     add(object_type::endpoint, 0, 512);
     add(object_type::notification, 0, 512);
-    add(object_type::frame_4k, 0, 2400);     // stacks, IPC buffers, ELF pages
+    add(object_type::frame_4k, 0, 2400); // stacks, IPC buffers, ELF pages
     std::stable_sort(v.begin(), v.end(), [](const request& a, const request& b) { return bits_of(a) > bits_of(b); });
     return v;
 }
