@@ -24,6 +24,22 @@ struct sizing {
     std::size_t slots = std::size_t{1} << 16;      // CNode slots
 };
 
+/// The guest-RAM path of the baselines: one frame per granule at its own paddr,
+/// ascending (libsel4vm's 1:1 iterator). The handles are the caller's, not metadata.
+template <class Adapter>
+result<std::vector<typename Adapter::handle>> frame_by_frame(Adapter& a, const request& frame, kernel::paddr_t base,
+                                                             std::uint64_t size) {
+    std::vector<typename Adapter::handle> v;
+    const std::uint64_t step = std::uint64_t{1} << bits_of(frame);
+    v.reserve(static_cast<std::size_t>(size / step));
+    for (std::uint64_t off = 0; off < size; off += step) {
+        auto h = a.alloc_at(frame, base + off);
+        if (!h) return failure(h.error());
+        v.push_back(*h);
+    }
+    return v;
+}
+
 template <backend::backend B>
 class split_adapter {
 public:
@@ -39,18 +55,8 @@ public:
     result<handle> alloc_at(const request& r, kernel::paddr_t p) { return a_.allocate(r.type, r.size_bits, p, true); }
     result<handle> alloc_device(const request& r) { return a_.allocate(r.type, r.size_bits, no_paddr, true); }
     result<void> free(const handle& h) { return a_.free(h); }
-    /// The guest-RAM path: one frame per granule at its own paddr, ascending
-    /// (libsel4vm's 1:1 iterator). The handles are the caller's, not metadata.
     result<std::vector<handle>> map_range(const request& frame, kernel::paddr_t base, std::uint64_t size) {
-        std::vector<handle> v;
-        const std::uint64_t step = std::uint64_t{1} << bits_of(frame);
-        v.reserve(static_cast<std::size_t>(size / step));
-        for (std::uint64_t off = 0; off < size; off += step) {
-            auto h = alloc_at(frame, base + off);
-            if (!h) return failure(h.error());
-            v.push_back(*h);
-        }
-        return v;
+        return frame_by_frame(*this, frame, base, size);
     }
 
     std::size_t metadata_bytes() const noexcept { return a_.metadata_bytes(); }
@@ -75,18 +81,8 @@ public:
     result<handle> alloc_at(const request& r, kernel::paddr_t p) { return a_.allocate(r.type, r.size_bits, p, true); }
     result<handle> alloc_device(const request& r) { return a_.allocate(r.type, r.size_bits, no_paddr, true); }
     result<void> free(const handle& h) { return a_.free(h); }
-    /// The guest-RAM path: one frame per granule at its own paddr, ascending
-    /// (libsel4vm's 1:1 iterator). The handles are the caller's, not metadata.
     result<std::vector<handle>> map_range(const request& frame, kernel::paddr_t base, std::uint64_t size) {
-        std::vector<handle> v;
-        const std::uint64_t step = std::uint64_t{1} << bits_of(frame);
-        v.reserve(static_cast<std::size_t>(size / step));
-        for (std::uint64_t off = 0; off < size; off += step) {
-            auto h = alloc_at(frame, base + off);
-            if (!h) return failure(h.error());
-            v.push_back(*h);
-        }
-        return v;
+        return frame_by_frame(*this, frame, base, size);
     }
     std::size_t metadata_bytes() const noexcept { return a_.metadata_bytes(); }
     std::size_t slots_used() const noexcept { return a_.slots_used(); }
