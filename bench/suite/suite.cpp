@@ -76,6 +76,17 @@ void check(benchmark::State& st, bool ok, const char* what) {
     if (!ok) st.SkipWithError(what);
 }
 
+/// Frees what a pass allocated, newest first, outside the timed region.
+template <class Adapter, class Handle>
+void free_all_untimed(benchmark::State& st, Adapter& a, std::vector<Handle>& live) {
+    st.PauseTiming();
+    while (!live.empty()) {
+        check(st, a.free(live.back()).has_value(), "free");
+        live.pop_back();
+    }
+    st.ResumeTiming();
+}
+
 // ---- 1. Footprint -----------------------------------------------------------
 
 /// seed 001: the guest's 2 GiB as two 1 GiB untypeds (untyped_mmios
@@ -127,12 +138,7 @@ void boot(benchmark::State& st) {
             }
             live.push_back(*h);
         }
-        st.PauseTiming();
-        while (!live.empty()) {
-            check(st, a->free(live.back()).has_value(), "free");
-            live.pop_back();
-        }
-        st.ResumeTiming();
+        free_all_untimed(st, *a, live);
     }
     st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * objects.size()));
 }
@@ -292,12 +298,7 @@ void device_frames(benchmark::State& st) {
             else
                 ++failed; // watermark: an address behind the watermark cannot be had
         }
-        st.PauseTiming();
-        while (!live.empty()) {
-            check(st, a->free(live.back()).has_value(), "free");
-            live.pop_back();
-        }
-        st.ResumeTiming();
+        free_all_untimed(st, *a, live);
     }
     st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * addrs.size()));
     st.counters["failed_allocations_per_pass"] =
