@@ -91,4 +91,39 @@ private:
     map_allocator<B> a_;
 };
 
+/// The harness alone: an "allocator" that hands out consecutive numbers and whose
+/// free does nothing. What a workload costs per operation with it is the floor no
+/// allocator can go below in this harness (reading the step, the live-set
+/// bookkeeping, the unpredictable allocate-or-free branch), so allocman-style's
+/// time over this one is the largest ratio any allocator could show against it.
+/// Inlined, as retype is: the most generous floor for a ratio target.
+class floor_adapter {
+public:
+    using handle = std::uint64_t;
+    static constexpr const char* name = "floor";
+    template <class B>
+    floor_adapter(B&, const sizing&) {}
+
+    result<void> add_untyped(kernel::paddr_t, unsigned, bool) { return {}; }
+    result<handle> alloc(const request& r) {
+        benchmark_sink_ += static_cast<std::uint64_t>(r.type);
+        return next_++;
+    }
+    result<handle> alloc_at(const request& r, kernel::paddr_t) { return alloc(r); }
+    result<handle> alloc_device(const request& r) { return alloc(r); }
+    result<void> free(const handle& h) {
+        benchmark_sink_ += h;
+        return {};
+    }
+    result<std::vector<handle>> map_range(const request& frame, kernel::paddr_t base, std::uint64_t size) {
+        return frame_by_frame(*this, frame, base, size);
+    }
+    std::size_t metadata_bytes() const noexcept { return sizeof(*this); }
+    std::size_t slots_used() const noexcept { return 0; }
+
+private:
+    handle next_ = 0;
+    std::uint64_t benchmark_sink_ = 0; // keeps the calls from being folded away
+};
+
 } // namespace retype::bench

@@ -452,11 +452,23 @@ void register_retype() {
     register_scaling<retype_adapter<Split, 12, scaling_caps, backend::null_backend>>();
 }
 
+/// The harness floor: the speed workloads whose ratios the targets name.
+void register_floor() {
+    using F = floor_adapter;
+    using N = backend::null_backend;
+    auto us = [](benchmark::internal::Benchmark* b) { b->Unit(benchmark::kMicrosecond); };
+    us(benchmark::RegisterBenchmark(("Boot/" + tail_of<F, N>()).c_str(), boot<F, N>));
+    us(benchmark::RegisterBenchmark(("Churn/" + tail_of<F, N>()).c_str(), churn<F, N>));
+    register_churn_booted<F>();
+    register_churn_vmm<F>();
+}
+
 } // namespace
 } // namespace retype::bench
 
 int main(int argc, char** argv) {
     using namespace retype::bench;
+    register_floor();
     register_baseline<split_adapter>(true);
     register_baseline<map_adapter>(false); // decides addresses only: see map_allocator.hpp
     register_retype<retype::watermark>();

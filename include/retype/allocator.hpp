@@ -182,6 +182,44 @@ struct slot_run {
     friend constexpr bool operator==(const slot_run&, const slot_run&) = default;
 };
 
+/// What the kernel's type and size checks need of one object type, worked out
+/// once per target so that a request costs one lookup, not a walk of the
+/// architecture switch (kernel::exists, kernel::object_bits).
+struct type_info {
+    bool exists = false;
+    bool variable = false;    // size from size_bits (untyped, CNode, SchedContext)
+    std::uint8_t bits = 0;    // fixed types: log2 of the object's size
+    std::uint8_t add = 0;     // variable types: object bits = size_bits + add (CNode: slot bits)
+    std::uint8_t min = 0;     // variable types: the smallest size_bits the kernel takes
+    bool device_ok = false;   // frames and untypeds may come from device memory
+};
+inline constexpr std::size_t object_types = std::size(kernel::all_object_types);
+
+[[nodiscard]] constexpr std::array<type_info, object_types> type_table(const kernel::config& cfg) noexcept {
+    std::array<type_info, object_types> tab{};
+    const kernel::arch_traits t = kernel::traits(cfg);
+    for (kernel::object_type ty : kernel::all_object_types) {
+        type_info& i = tab[static_cast<std::size_t>(ty)];
+        i.exists = kernel::exists(cfg, ty);
+        i.variable = kernel::is_variable_size(ty);
+        i.bits = i.exists && !i.variable ? static_cast<std::uint8_t>(kernel::fixed_object_bits(cfg, ty)) : 0;
+        i.add = ty == kernel::object_type::cnode ? static_cast<std::uint8_t>(t.slot_bits) : 0;
+        i.min = ty == kernel::object_type::cnode           ? 1
+                : ty == kernel::object_type::untyped       ? static_cast<std::uint8_t>(t.min_untyped_bits)
+                : ty == kernel::object_type::sched_context ? 7
+                                                           : 0;
+        i.device_ok = kernel::is_frame(ty) || ty == kernel::object_type::untyped;
+    }
+    return tab;
+}
+
+/// Slots a plan reserved: from a cache (cached) or from the runs.
+struct slot_take {
+    backend::slot_t first;
+    std::uint64_t count;
+    bool cached;
+};
+
 inline constexpr std::size_t max_steps = 136; // 64 halvings or ~2x47 paddings, plus the object
 } // namespace detail
 
@@ -207,9 +245,22 @@ public:
     /// are the gaps between owners, so there are at most owners + 1 of them,
     /// i.e. U + A + 1 (a plan reserves its run only once a record is known to be
     /// free). The table never runs out, whatever max_slots is.
-    static constexpr std::size_t slot_run_capacity = untyped_capacity + allocation_capacity + 1;
+    ///
+    /// Freed single slots and pairs go first to two small LIFO caches (the
+    /// usual frees: one object, or the two halves of a merged block), which
+    /// serve the usual takes (one object, one halving's pair) in O(1) without
+    /// searching the runs. A cached entry is one more owner as far as the runs
+    /// are concerned, hence the 2 x slot_cache_capacity.
+    static constexpr std::size_t slot_cache_capacity = 16;
+    static constexpr std::size_t slot_run_capacity = untyped_capacity + allocation_capacity + 1 + 2 * slot_cache_capacity;
     using slot_offset = std::conditional_t<(C.max_slots <= 0xffffffffu), std::uint32_t, std::uint64_t>;
     using slot_run = detail::slot_run<slot_offset>;
+    /// A LIFO of free slot offsets: [0, n) in use, the rest zero.
+    struct slot_cache {
+        std::array<slot_offset, slot_cache_capacity> entries{};
+        std::size_t n = 0;
+        friend constexpr bool operator==(const slot_cache&, const slot_cache&) = default;
+    };
     static constexpr kernel::object_type granule_type = *frame_of_bits(C.target, C.granule_bits);
 
     using free_list_type =
@@ -224,6 +275,8 @@ public:
         std::array<std::uint32_t, detail::classes> list_head{};
         std::array<slot_run, slot_run_capacity> slot_runs{}; // [0, slot_runs_n) in use, the rest zero
         std::size_t slot_runs_n = 0;
+        slot_cache singles{}; // cached free single slots, oldest first
+        slot_cache pairs{};   // cached free pairs (first slot of each), oldest first
         backend::slot_t slot_base = 0;
         std::uint64_t slot_count = 0;
         usage stats{};
@@ -241,7 +294,7 @@ public:
 
     [[nodiscard]] constexpr Backend& backend() noexcept { return *backend_; }
     [[nodiscard]] constexpr const Backend& backend() const noexcept { return *backend_; }
-    [[nodiscard]] static constexpr kernel::arch_traits arch() noexcept { return kernel::traits(C.target); }
+    [[nodiscard]] static constexpr kernel::arch_traits arch() noexcept { return arch_; }
 
     /// The empty slot range of bootinfo (seL4_BootInfo.empty), or part of it.
     /// Error: overlap if a range was given already or an untyped's slot lies in
@@ -417,7 +470,7 @@ public:
             if (i == root || ut_[i].state == detail::ustate::unused || !descends(i, root)) continue;
             gone[i] = true;
             unlist(i);
-            free_slot_run(ut_[i].slot, 1);
+            give_slots(ut_[i].slot, 1);
         }
         for (std::uint32_t i = 0; i < untyped_capacity; ++i)
             if (gone[i]) release_untyped(i);
@@ -451,9 +504,8 @@ public:
     /// The largest single object (in bytes) one allocate() of kind `mem` can get
     /// now; 0 if none. Complexity: O(W).
     [[nodiscard]] constexpr std::uint64_t largest_block(memory mem = memory::ram) const noexcept {
-        for (unsigned b = 64; b-- > 0;)
-            if (!lists_.empty(detail::class_of(mem == memory::device, b))) return std::uint64_t{1} << b;
-        return 0;
+        const std::uint64_t m = nonempty_[mem == memory::device ? 1 : 0];
+        return m ? std::uint64_t{1} << (63 - std::countl_zero(m)) : 0;
     }
 
     [[nodiscard]] constexpr usage stats() const noexcept {
@@ -484,6 +536,8 @@ public:
         }
         for (std::size_t i = 0; i < runs_n_; ++i) s.slot_runs[i] = runs_[i];
         s.slot_runs_n = runs_n_;
+        s.singles = singles_;
+        s.pairs = pairs_;
         s.slot_base = slot_base_;
         s.slot_count = slot_count_;
         s.stats = stats();
@@ -503,8 +557,8 @@ private:
         std::array<detail::halving, 64> halvings;
         std::size_t halvings_n = 0;
         std::uint32_t block = no_index;      // descriptor the objects come from (before halving)
-        backend::slot_t slot_runs_first = 0; // the one slot run the plan reserved
-        std::uint64_t slots_n = 0;
+        std::array<detail::slot_take, 65> takes; // the slots the plan reserved, in order: [0, takes_n)
+        std::size_t takes_n = 0;
         backend::slot_t object_slot = 0;
         backend::slot_t pad_slot = 0;
         std::uint64_t pad_count = 0;
@@ -524,15 +578,18 @@ private:
     /// then the request's own. Returns object_bits.
     [[nodiscard]] static constexpr result<unsigned> check_request(kernel::object_type type, std::uint64_t size_bits,
                                                                   std::uint64_t count, memory mem) noexcept {
-        const kernel::arch_traits t = arch();
-        if (!kernel::exists(C.target, type)) return failure(invalid_argument(0));
-        const std::uint64_t bits = kernel::object_bits(C.target, type, size_bits);
-        if (size_bits >= t.word_bits || bits > t.max_untyped_bits) return failure(range_error(0, t.max_untyped_bits));
-        if (type == kernel::object_type::cnode && size_bits == 0) return failure(invalid_argument(1));
-        if (type == kernel::object_type::untyped && size_bits < t.min_untyped_bits) return failure(invalid_argument(1));
-        if (type == kernel::object_type::sched_context && size_bits < 7) return failure(invalid_argument(1));
+        constexpr kernel::arch_traits t = arch_;
+        const auto ti = static_cast<std::size_t>(type);
+        if (ti >= types_.size() || !types_[ti].exists) return failure(invalid_argument(0));
+        const detail::type_info& info = types_[ti];
+        // The kernel's order: the range check on the object's size first (it
+        // cannot overflow: size_bits < word_bits), then the variable size's minimum.
+        if (size_bits >= t.word_bits) return failure(range_error(0, t.max_untyped_bits));
+        const std::uint64_t bits = info.variable ? size_bits + info.add : info.bits;
+        if (bits > t.max_untyped_bits) return failure(range_error(0, t.max_untyped_bits));
+        if (info.variable && size_bits < info.min) return failure(invalid_argument(1));
         if (count == 0 || count > slot_capacity) return failure(range_error(1, slot_capacity));
-        if (mem == memory::device && !kernel::is_frame(type) && type != kernel::object_type::untyped)
+        if (mem == memory::device && !info.device_ok)
             return failure(make_error(error_code::device_mismatch, static_cast<std::uint64_t>(type)));
         return static_cast<unsigned>(bits);
     }
@@ -616,8 +673,7 @@ private:
         for (unsigned b = ut_[ui].size_bits + 1; b-- > arch().min_untyped_bits;) {
             std::uint64_t off = 0;
             if (fits(ui, b, 1, off)) {
-                ut_[ui].listed = static_cast<std::uint8_t>(detail::class_of(ut_[ui].device, b));
-                lists_.push_front(ut_[ui].listed, ui);
+                list_as(ui, detail::class_of(ut_[ui].device, b));
                 return;
             }
         }
@@ -631,7 +687,8 @@ private:
         std::uint32_t ui = no_index;
         std::uint64_t offset = 0;
         if (!fixed) {
-            for (unsigned c = bits; c < 64 && ui == no_index; ++c)
+            for (unsigned c = first_class_from(device, bits); c < 64 && ui == no_index;
+                 c = first_class_from(device, c + 1))
                 for (std::uint32_t i = lists_.front(detail::class_of(device, c)); i != no_index;
                      i = lists_.next(detail::class_of(device, c), i))
                     if (fits(i, bits, count, offset)) {
@@ -666,10 +723,8 @@ private:
             p.pad_count = pads;
         }
         const untyped_desc& u = ut_[ui];
-        auto run = take_slot_run(p.pad_count + count);
+        auto run = take_slots(p, p.pad_count + count);
         if (!run) return failure(run.error());
-        p.slot_runs_first = *run;
-        p.slots_n = p.pad_count + count;
         p.pad_slot = *run;
         for (std::size_t i = 0; i < p.n; ++i) p.steps[i].dest = *run + i;
         p.object_slot = *run + p.pad_count;
@@ -692,8 +747,9 @@ private:
         if (need > t.max_untyped_bits) return failure(not_enough_memory(largest_free(device)));
         std::uint32_t bi = no_index;
         if (!fixed) {
-            for (unsigned c = need; c < 64 && bi == no_index; ++c) bi = lists_.front(detail::class_of(device, c));
-            if (bi == no_index) return failure(not_enough_memory(largest_free(device)));
+            const unsigned c = first_class_from(device, need);
+            if (c >= 64) return failure(not_enough_memory(largest_free(device)));
+            bi = lists_.front(detail::class_of(device, c));
         } else {
             auto root = find_root(at, need, 1, mem);
             if (!root) return failure(root.error());
@@ -712,17 +768,18 @@ private:
         const unsigned from = ut_[bi].size_bits;
         const std::uint64_t splits = from - need;
         if (ut_free_n_ < 2 * splits) return failure(make_error(error_code::capacity_exhausted, 2 * splits, ut_free_n_));
-        auto run = take_slot_run(2 * splits + count);
-        if (!run) return failure(run.error());
-        p.slot_runs_first = *run;
-        p.slots_n = 2 * splits + count;
+        // Every slot is checked for first, so that a shortage is reported whole.
+        if (2 * splits + count > slot_count_ - slots_used_)
+            return failure(make_error(error_code::capacity_exhausted, 2 * splits + count, slot_count_ - slots_used_));
         p.block = bi;
         backend::slot_t parent_slot = ut_[bi].slot;
         kernel::paddr_t base = ut_[bi].paddr;
         for (unsigned level = from; level > need; --level) {
             const std::uint64_t half = std::uint64_t{1} << (level - 1);
             const bool keep_hi = fixed && at >= base + half;
-            const backend::slot_t dest = *run + 2 * p.halvings_n;
+            auto pair = take_slots(p, 2); // lo in dest, hi in dest + 1: one retype of count 2
+            if (!pair) return failure(pair.error());
+            const backend::slot_t dest = *pair;
             p.halvings[p.halvings_n++] = detail::halving{dest, base, static_cast<std::uint8_t>(level - 1), keep_hi};
             p.steps[p.n++] = detail::step{
                 parent_slot, kernel::object_type::untyped, level - 1, static_cast<std::uint8_t>(level - 1), dest, 2,
@@ -730,7 +787,9 @@ private:
             parent_slot = dest + (keep_hi ? 1 : 0);
             base += keep_hi ? half : 0;
         }
-        p.object_slot = *run + 2 * splits;
+        auto objects = take_slots(p, count);
+        if (!objects) return failure(objects.error());
+        p.object_slot = *objects;
         // The block has no children, so the kernel resets it: object 0 at offset 0.
         p.steps[p.n++] =
             detail::step{parent_slot, type, size_bits, static_cast<std::uint8_t>(bits), p.object_slot, count, base};
@@ -788,7 +847,7 @@ private:
             ++stats_.revokes;
             unlist(sib);
             // The halves were made by one retype into dest and dest + 1.
-            free_slot_run(ut_[ut_[p].lo].slot, 2);
+            give_slots(ut_[ut_[p].lo].slot, 2);
             release_untyped(b);
             release_untyped(sib);
             ut_[p].state = ustate::free;
@@ -871,8 +930,20 @@ private:
         }
     }
 
-    constexpr void release_plan_slots(const plan& p) noexcept {
-        if (p.slots_n) free_slot_run(p.slot_runs_first, p.slots_n);
+    /// Gives back what the plan reserved, newest first and each to where it came
+    /// from, which restores the caches and the runs exactly.
+    constexpr void release_plan_slots(plan& p) noexcept {
+        while (p.takes_n > 0) {
+            const detail::slot_take& t = p.takes[--p.takes_n];
+            if (t.cached) {
+                slot_cache& c = t.count == 1 ? singles_ : pairs_;
+                Expects(c.n < slot_cache_capacity); // it came from there
+                c.entries[c.n++] = static_cast<slot_offset>(t.first - slot_base_);
+                slots_used_ -= t.count;
+            } else {
+                free_slot_run(t.first, t.count);
+            }
+        }
     }
 
     [[nodiscard]] constexpr std::uint64_t largest_free(bool device) const noexcept {
@@ -894,15 +965,24 @@ private:
         return false;
     }
 
-    constexpr void list(std::uint32_t ui) noexcept {
-        Expects(ut_[ui].listed == detail::no_class);
-        ut_[ui].listed = static_cast<std::uint8_t>(detail::class_of(ut_[ui].device, ut_[ui].size_bits));
-        lists_.push_front(ut_[ui].listed, ui);
+    constexpr void list(std::uint32_t ui) noexcept { list_as(ui, detail::class_of(ut_[ui].device, ut_[ui].size_bits)); }
+    constexpr void list_as(std::uint32_t ui, std::uint32_t cls) noexcept {
+        Expects(ut_[ui].listed == detail::no_class && cls < detail::classes);
+        ut_[ui].listed = static_cast<std::uint8_t>(cls);
+        lists_.push_front(cls, ui);
+        nonempty_[cls / 64] |= std::uint64_t{1} << (cls % 64);
     }
     constexpr void unlist(std::uint32_t ui) noexcept {
-        if (ut_[ui].listed == detail::no_class) return;
-        lists_.erase(ut_[ui].listed, ui);
+        const std::uint32_t cls = ut_[ui].listed;
+        if (cls == detail::no_class) return;
+        lists_.erase(cls, ui);
         ut_[ui].listed = detail::no_class;
+        if (lists_.empty(cls)) nonempty_[cls / 64] &= ~(std::uint64_t{1} << (cls % 64));
+    }
+    /// The first class >= bits of kind `device` with a block on its list, or 64.
+    [[nodiscard]] constexpr unsigned first_class_from(bool device, unsigned bits) const noexcept {
+        if (bits >= 64) return 64;
+        return static_cast<unsigned>(std::countr_zero(nonempty_[device ? 1 : 0] >> bits)) + bits;
     }
 
     [[nodiscard]] constexpr std::uint32_t take_untyped() noexcept {
@@ -920,8 +1000,8 @@ private:
     }
     constexpr void release_record(std::uint32_t ri) noexcept {
         detail::record& r = rec_[ri];
-        free_slot_run(r.slot, r.count);
-        if (r.pad_count) free_slot_run(r.pad_slot, r.pad_count);
+        give_slots(r.slot, r.count);
+        if (r.pad_count) give_slots(r.pad_slot, r.pad_count);
         const std::uint32_t gen = r.generation + 1;
         r = detail::record{};
         r.generation = gen;
@@ -938,6 +1018,43 @@ private:
     //   (R = runs in use <= U + A + 1), plus O(R) moves when a run is used up.
     // free: O(log R) to find the neighbours, O(1) to extend one, or O(R) moves
     //   to insert a new run (only the runs below the freed slots move).
+    /// n consecutive slots for plan p: a cached single or pair when n is 1 or 2
+    /// and one is cached, otherwise first fit from the runs. Recorded in p.
+    [[nodiscard]] constexpr result<backend::slot_t> take_slots(plan& p, std::uint64_t n) noexcept {
+        Expects(p.takes_n < p.takes.size());
+        slot_cache* c = n == 1 ? &singles_ : n == 2 ? &pairs_ : nullptr;
+        backend::slot_t first = 0;
+        const bool cached = c != nullptr && c->n > 0;
+        if (cached) {
+            first = slot_base_ + c->entries[--c->n];
+            c->entries[c->n] = 0;
+            slots_used_ += n;
+        } else {
+            auto r = take_slot_run(n);
+            if (!r) {
+                // Report the free slots as the caller saw them, before this plan.
+                std::uint64_t reserved = 0;
+                for (std::size_t i = 0; i < p.takes_n; ++i) reserved += p.takes[i].count;
+                return failure(make_error(error_code::capacity_exhausted, n, slot_count_ - slots_used_ + reserved));
+            }
+            first = *r;
+        }
+        p.takes[p.takes_n++] = detail::slot_take{first, n, cached};
+        return first;
+    }
+    /// Frees n consecutive slots: to a cache when n is 1 or 2 and it has room,
+    /// otherwise to the runs.
+    constexpr void give_slots(backend::slot_t first, std::uint64_t n) noexcept {
+        slot_cache* c = n == 1 ? &singles_ : n == 2 ? &pairs_ : nullptr;
+        if (c != nullptr && c->n < slot_cache_capacity) {
+            Expects(first >= slot_base_ && first - slot_base_ < slot_count_);
+            c->entries[c->n++] = static_cast<slot_offset>(first - slot_base_);
+            slots_used_ -= n;
+            return;
+        }
+        free_slot_run(first, n);
+    }
+
     [[nodiscard]] constexpr result<backend::slot_t> take_slot_run(std::uint64_t n) noexcept {
         for (std::size_t i = runs_n_; i-- > 0;) {
             slot_run& r = runs_[i];
@@ -999,6 +1116,9 @@ private:
         runs_[--runs_n_] = slot_run{};
     }
 
+    static constexpr kernel::arch_traits arch_ = kernel::traits(C.target);
+    static constexpr std::array<detail::type_info, detail::object_types> types_ = detail::type_table(C.target);
+
     Backend* backend_;
     std::array<untyped_desc, untyped_capacity> ut_{};
     std::array<detail::record, allocation_capacity> rec_{};
@@ -1007,8 +1127,14 @@ private:
     std::size_t ut_free_n_ = 0;
     std::size_t rec_free_n_ = 0;
     free_list_type lists_{};
+    // Bit b of nonempty_[device]: the list of class (device, b) is not empty, so
+    // that the first class >= b with a block is one count of trailing zeros.
+    // Derived from lists_ (not part of the snapshot).
+    std::array<std::uint64_t, 2> nonempty_{};
     std::array<slot_run, slot_run_capacity> runs_{};
     std::size_t runs_n_ = 0;
+    slot_cache singles_{};
+    slot_cache pairs_{};
     backend::slot_t slot_base_ = 0;
     std::uint64_t slot_count_ = 0;
     std::uint64_t slots_used_ = 0;

@@ -1,5 +1,6 @@
 // The allocator's slots are free runs, not a bitmap: one run for a whole range,
-// coalesced on free, and a table whose size does not depend on max_slots.
+// coalesced on free, and a table whose size does not depend on max_slots; in
+// front of them, two 16-entry LIFO caches of freed single slots and pairs.
 // Expected slots are worked out by hand from the buddy's halving order.
 #include <retype/allocator.hpp>
 #include <retype/backend/model.hpp>
@@ -17,13 +18,17 @@ using alloc_t = allocator<model_t, target<x86>, split<buddy>, free_list<array>, 
 
 // Slots 100..109 (10), one 64 KiB untyped at 0x100000 in slot 1.
 // Frame 1 (2^12) halves 16 -> 12: four retypes into 100|101, 102|103, 104|105,
-//   106|107 (keeping lo each time), then the frame in 108: slots 100..108.
+//   106|107 (keeping lo each time), then the frame in 108: slots 100..108
+//   (the caches are empty, so every take comes from the runs).
 // Frame 2 takes the free 2^12 buddy (slot 107, 0x101000) with no halving: slot 109.
 // Every slot is now used; an endpoint (2^4) would halve the free 2^13 block at
 // 0x102000 nine times: 2 x 9 + 1 = 19 slots, 0 free -> capacity_exhausted(19, 0).
-// Free frame 1: slot 108 alone is free, offset 8 -> one run {8, 1}.
-// Free frame 2: its buddy (106) is free, so they merge up to the root; every
-// half's pair goes back, and the runs coalesce into {0, 10}.
+// Free frame 1: slot 108 goes to the singles cache (offset 8); no run.
+// Free frame 2: slot 109 to the singles cache too; its buddy (106) is free, so
+// they merge up to the root, and each merged pair goes to the pairs cache:
+// 106|107, 104|105, 102|103, 100|101 -> offsets 6, 4, 2, 0. Still no run.
+// Frame 3 halves 16 -> 12 again: its pairs come off the pairs cache, newest
+// first (100, 102, 104, 106), and the frame takes slot 109, the newest single.
 constexpr bool runs_scenario() {
     model_t m(x86);
     alloc_t a(m);
@@ -42,47 +47,105 @@ constexpr bool runs_scenario() {
     if (!(a.snapshot() == before) || !(m == mb)) return false;
     if (!a.free(f1->id)) return false;
     auto s1 = a.snapshot();
-    if (s1.slot_runs_n != 1 || !(s1.slot_runs[0] == alloc_t::slot_run{8, 1})) return false;
+    if (s1.slot_runs_n != 0 || s1.singles.n != 1 || s1.singles.entries[0] != 8 || s1.pairs.n != 0) return false;
     if (!a.free(f2->id)) return false;
     auto s2 = a.snapshot();
-    return s2.slot_runs_n == 1 && s2.slot_runs[0] == alloc_t::slot_run{0, 10} && a.stats().slots == 0 &&
-           a.free_bytes() == 0x10000;
+    if (s2.slot_runs_n != 0 || s2.singles.n != 2 || s2.singles.entries[1] != 9 || s2.pairs.n != 4) return false;
+    if (s2.pairs.entries[0] != 6 || s2.pairs.entries[1] != 4 || s2.pairs.entries[2] != 2 || s2.pairs.entries[3] != 0)
+        return false;
+    if (a.stats().slots != 0 || a.free_bytes() != 0x10000) return false;
+    auto f3 = a.allocate(object_type::frame_4k);
+    if (!f3 || f3->slot != 109 || f3->paddr != 0x100000 || f3->untyped != 106) return false;
+    auto s3 = a.snapshot();
+    return s3.pairs.n == 0 && s3.singles.n == 1 && s3.singles.entries[0] == 8 && a.stats().slots == 9;
 }
 static_assert(runs_scenario());
 
-// Runs in the middle: three frames from three separate 4 KiB untypeds (no
-// halving: one slot each, 100, 101, 102). Freeing the middle one leaves runs
-// {1, 1} and {3, 7} (stored highest first); freeing the first joins {0, 2};
-// freeing the last joins everything into {0, 10}.
+// Runs in the middle, with allocations of 3 frames (3 slots: never cached).
+// Three 16 KiB untypeds, three frames each (no halving: 14 bits hold 3 x 2^12):
+// slots 100..102, 103..105, 106..108. Freeing the middle one leaves runs
+// {3, 3} and {9, 1} (stored highest first); freeing the first joins {0, 6};
+// first fit, lowest first, gives 100 again; freeing all joins {0, 10}.
 constexpr bool middle_scenario() {
     model_t m(x86);
     alloc_t a(m);
     if (!a.add_slots(100, 10)) return false;
     for (std::uint64_t i = 0; i < 3; ++i)
-        if (!a.add_untyped(1 + i, 0x200000 + 0x1000 * i, 12, false)) return false;
+        if (!a.add_untyped(1 + i, 0x200000 + 0x4000 * i, 14, false)) return false;
     allocation f[3]{};
     for (auto& x : f) {
-        auto r = a.allocate(object_type::frame_4k);
+        auto r = a.allocate(object_type::frame_4k, 0, 3);
         if (!r) return false;
         x = *r;
     }
-    if (f[0].slot != 100 || f[1].slot != 101 || f[2].slot != 102) return false;
+    if (f[0].slot != 100 || f[1].slot != 103 || f[2].slot != 106) return false;
     if (!a.free(f[1].id)) return false;
     auto s = a.snapshot();
-    if (s.slot_runs_n != 2 || !(s.slot_runs[0] == alloc_t::slot_run{3, 7}) ||
-        !(s.slot_runs[1] == alloc_t::slot_run{1, 1}))
+    if (s.slot_runs_n != 2 || !(s.slot_runs[0] == alloc_t::slot_run{9, 1}) ||
+        !(s.slot_runs[1] == alloc_t::slot_run{3, 3}))
         return false;
     if (!a.free(f[0].id)) return false;
     s = a.snapshot();
-    if (s.slot_runs_n != 2 || !(s.slot_runs[1] == alloc_t::slot_run{0, 2})) return false;
-    // First fit, lowest first: a new frame takes slot 100 again.
-    auto g = a.allocate(object_type::frame_4k);
+    if (s.slot_runs_n != 2 || !(s.slot_runs[1] == alloc_t::slot_run{0, 6})) return false;
+    auto g = a.allocate(object_type::frame_4k, 0, 3);
     if (!g || g->slot != 100 || !a.free(g->id)) return false;
     if (!a.free(f[2].id)) return false;
     s = a.snapshot();
-    return s.slot_runs_n == 1 && s.slot_runs[0] == alloc_t::slot_run{0, 10};
+    return s.slot_runs_n == 1 && s.slot_runs[0] == alloc_t::slot_run{0, 10} && s.singles.n == 0 && s.pairs.n == 0;
 }
 static_assert(middle_scenario());
+
+// The caches are bounded: 20 frames from 20 separate 4 KiB untypeds take
+// slots 100..119; freed in that order, the first 16 fill the singles cache and
+// the last 4 (offsets 16..19) go to the runs, coalesced into {16, 4}. A new
+// frame takes the newest cached single (offset 15, slot 115).
+using many_model_t = backend::model<64, 128>;
+using many_t = allocator<many_model_t, target<x86>, split<buddy>, free_list<array>, max_untypeds<32>, max_slots<20>,
+                         max_allocations<24>>;
+constexpr bool overflow_scenario() {
+    many_model_t m(x86);
+    many_t a(m);
+    if (!a.add_slots(100, 20)) return false;
+    for (std::uint64_t i = 0; i < 20; ++i)
+        if (!a.add_untyped(1 + i, 0x300000 + 0x1000 * i, 12, false)) return false;
+    allocation f[20]{};
+    for (std::uint64_t i = 0; i < 20; ++i) {
+        auto r = a.allocate(object_type::frame_4k);
+        if (!r || r->slot != 100 + i) return false;
+        f[i] = *r;
+    }
+    for (auto& x : f)
+        if (!a.free(x.id)) return false;
+    auto s = a.snapshot();
+    if (s.singles.n != many_t::slot_cache_capacity || s.slot_runs_n != 1) return false;
+    if (!(s.slot_runs[0] == many_t::slot_run{16, 4}) || a.stats().slots != 0) return false;
+    auto g = a.allocate(object_type::frame_4k);
+    return g && g->slot == 115;
+}
+static_assert(overflow_scenario());
+
+// A plan that fails after taking some slots gives them back where they came
+// from. One 64 KiB untyped, 10 slots: frame 1 (as in runs_scenario) takes
+// 100..108; freeing it caches single 8 and pairs 6, 4, 2, 0 (all merge: its
+// buddies are free). Then 3 frames in one allocation (need 2^14: two halvings)
+// pass the total check (10 free) and take two pairs from the cache, but no run
+// holds 3 consecutive slots (only slot 109 is in a run): capacity_exhausted(3
+// slots in one run, 10 free before the call), and the snapshot is as before,
+// cache order included.
+constexpr bool restore_scenario() {
+    model_t m(x86);
+    alloc_t a(m);
+    if (!a.add_slots(100, 10) || !a.add_untyped(1, 0x100000, 16, false)) return false;
+    auto f1 = a.allocate(object_type::frame_4k);
+    if (!f1 || !a.free(f1->id)) return false;
+    const auto before = a.snapshot();
+    if (before.pairs.n != 4 || before.singles.n != 1 || before.slot_runs_n != 1) return false;
+    const model_t mb = m;
+    auto r = a.allocate(object_type::frame_4k, 0, 3);
+    if (r || r.error() != make_error(error_code::capacity_exhausted, 3, 10)) return false;
+    return a.snapshot() == before && m == mb;
+}
+static_assert(restore_scenario());
 
 // The metadata does not grow with the slots managed: the same allocator for
 // 10 slots and for 2^30 slots.
@@ -93,3 +156,5 @@ static_assert(sizeof(wide_t) == sizeof(alloc_t));
 
 TEST(SlotRuns, BuddyHalvesAndMergesRunAtRunTimeToo) { EXPECT_TRUE(runs_scenario()); }
 TEST(SlotRuns, MiddleRunsCoalesceAtRunTimeToo) { EXPECT_TRUE(middle_scenario()); }
+TEST(SlotRuns, CachesOverflowToRunsAtRunTimeToo) { EXPECT_TRUE(overflow_scenario()); }
+TEST(SlotRuns, FailedPlanRestoresCachesAtRunTimeToo) { EXPECT_TRUE(restore_scenario()); }
