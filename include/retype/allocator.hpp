@@ -23,17 +23,19 @@
 //
 // Complexity per operation (U = max_untypeds, A = max_allocations, W = word bits,
 // n = objects in the request, F = fan_out_limit):
-//   allocate, buddy/binary_search: O(W) lists + slot run search (O(1) usually, O(U + A) at
-//     most; see take_slot_run) + O(n/F) retypes
+//   allocate, buddy/binary_search: O(1) to find the block (a mask of non-empty classes),
+//     O(W) halvings, each slot take O(1) from the slot caches or a slot run search
+//     (O(1) usually, O(U + A) at most; see take_slot_run), + O(n/F) retypes
 //   allocate, watermark: O(W) for count 1 (first untyped of a fitting class);
 //     count > 1 may visit every untyped of the fitting classes: O(U)
 //   allocate_at: O(U) to find the bootinfo untyped + O(W) halvings or paddings
 //   free, buddy: O(1) revoke + O(W) merges; binary_search: O(1); watermark: O(n) deletes;
-//     each plus O(log(U + A)) to give its slots back, and O(U + A) moves at worst
-//     when they start a new run (see free_slot_run)
+//     each plus O(1) to give its slots to a cache, or O(log(U + A)) to give them
+//     back to the runs and O(U + A) moves at worst when they start a new run
+//     (see free_slot_run)
 //   reset: O(U + A); queries: O(W) or O(U)
 // Nothing grows with the bytes managed, and the object's size does not grow with
-// max_slots: slots are free runs, at most U + A + 1 of them.
+// max_slots: slots are free runs, at most U + A + 33 of them (see slot_run_capacity).
 #pragma once
 
 #include <retype/backend/concept.hpp>
@@ -243,8 +245,9 @@ public:
     /// range belongs to one owner whose slots are consecutive: a record (its
     /// objects, after its paddings) or a half's descriptor (one slot). Free runs
     /// are the gaps between owners, so there are at most owners + 1 of them,
-    /// i.e. U + A + 1 (a plan reserves its run only once a record is known to be
-    /// free). The table never runs out, whatever max_slots is.
+    /// i.e. U + A + 1 (a plan takes slots only for descriptors and a record it
+    /// has checked are free: a halving's pair is the slots of two future
+    /// descriptors). The table never runs out, whatever max_slots is.
     ///
     /// Freed single slots and pairs go first to two small LIFO caches (the
     /// usual frees: one object, or the two halves of a merged block), which
@@ -1015,7 +1018,7 @@ private:
     //
     // take: first fit from the lowest slot up, carved from the run's low end.
     //   O(1) when the lowest run is long enough (the usual case), O(R) at most
-    //   (R = runs in use <= U + A + 1), plus O(R) moves when a run is used up.
+    //   (R = runs in use <= slot_run_capacity), plus O(R) moves when a run is used up.
     // free: O(log R) to find the neighbours, O(1) to extend one, or O(R) moves
     //   to insert a new run (only the runs below the freed slots move).
     /// n consecutive slots for plan p: a cached single or pair when n is 1 or 2
