@@ -189,11 +189,11 @@ struct slot_run {
 /// architecture switch (kernel::exists, kernel::object_bits).
 struct type_info {
     bool exists = false;
-    bool variable = false;    // size from size_bits (untyped, CNode, SchedContext)
-    std::uint8_t bits = 0;    // fixed types: log2 of the object's size
-    std::uint8_t add = 0;     // variable types: object bits = size_bits + add (CNode: slot bits)
-    std::uint8_t min = 0;     // variable types: the smallest size_bits the kernel takes
-    bool device_ok = false;   // frames and untypeds may come from device memory
+    bool variable = false;  // size from size_bits (untyped, CNode, SchedContext)
+    std::uint8_t bits = 0;  // fixed types: log2 of the object's size
+    std::uint8_t add = 0;   // variable types: object bits = size_bits + add (CNode: slot bits)
+    std::uint8_t min = 0;   // variable types: the smallest size_bits the kernel takes
+    bool device_ok = false; // frames and untypeds may come from device memory
 };
 inline constexpr std::size_t object_types = std::size(kernel::all_object_types);
 
@@ -255,7 +255,8 @@ public:
     /// searching the runs. A cached entry is one more owner as far as the runs
     /// are concerned, hence the 2 x slot_cache_capacity.
     static constexpr std::size_t slot_cache_capacity = 16;
-    static constexpr std::size_t slot_run_capacity = untyped_capacity + allocation_capacity + 1 + 2 * slot_cache_capacity;
+    static constexpr std::size_t slot_run_capacity =
+        untyped_capacity + allocation_capacity + 1 + 2 * slot_cache_capacity;
     using slot_offset = std::conditional_t<(C.max_slots <= 0xffffffffu), std::uint32_t, std::uint64_t>;
     using slot_run = detail::slot_run<slot_offset>;
     /// A LIFO of free slot offsets: [0, n) in use, the rest zero.
@@ -559,7 +560,7 @@ private:
         std::size_t n = 0;
         std::array<detail::halving, 64> halvings;
         std::size_t halvings_n = 0;
-        std::uint32_t block = no_index;      // descriptor the objects come from (before halving)
+        std::uint32_t block = no_index;          // descriptor the objects come from (before halving)
         std::array<detail::slot_take, 65> takes; // the slots the plan reserved, in order: [0, takes_n)
         std::size_t takes_n = 0;
         backend::slot_t object_slot = 0;
