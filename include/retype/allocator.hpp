@@ -939,14 +939,10 @@ private:
     constexpr void release_plan_slots(plan& p) noexcept {
         while (p.takes_n > 0) {
             const detail::slot_take& t = p.takes[--p.takes_n];
-            if (t.cached) {
-                slot_cache& c = t.count == 1 ? singles_ : pairs_;
-                Expects(c.n < slot_cache_capacity); // it came from there
-                c.entries[c.n++] = static_cast<slot_offset>(t.first - slot_base_);
-                slots_used_ -= t.count;
-            } else {
+            if (t.cached)
+                push_cached(*cache_for(t.count), t.first, t.count); // it came from there: room
+            else
                 free_slot_run(t.first, t.count);
-            }
         }
     }
 
@@ -1012,21 +1008,21 @@ private:
         rec_free_[rec_free_n_++] = ri;
     }
 
-    // Slots: the free runs of the managed range, sorted by descending first
-    // slot and always coalesced (no two runs touch). Descending, so that the
-    // lowest run, where first fit takes from, is the last entry: taking it whole
-    // or freeing near it moves few entries.
-    //
-    // take: first fit from the lowest slot up, carved from the run's low end.
-    //   O(1) when the lowest run is long enough (the usual case), O(R) at most
-    //   (R = runs in use <= slot_run_capacity), plus O(R) moves when a run is used up.
-    // free: O(log R) to find the neighbours, O(1) to extend one, or O(R) moves
-    //   to insert a new run (only the runs below the freed slots move).
+    /// The cache that holds free runs of n slots: singles (1), pairs (2), or none.
+    [[nodiscard]] constexpr slot_cache* cache_for(std::uint64_t n) noexcept {
+        return n == 1 ? &singles_ : n == 2 ? &pairs_ : nullptr;
+    }
+    constexpr void push_cached(slot_cache& c, backend::slot_t first, std::uint64_t n) noexcept {
+        Expects(c.n < slot_cache_capacity && first >= slot_base_ && first - slot_base_ < slot_count_);
+        c.entries[c.n++] = static_cast<slot_offset>(first - slot_base_);
+        slots_used_ -= n;
+    }
+
     /// n consecutive slots for plan p: a cached single or pair when n is 1 or 2
     /// and one is cached, otherwise first fit from the runs. Recorded in p.
     [[nodiscard]] constexpr result<backend::slot_t> take_slots(plan& p, std::uint64_t n) noexcept {
         Expects(p.takes_n < p.takes.size());
-        slot_cache* c = n == 1 ? &singles_ : n == 2 ? &pairs_ : nullptr;
+        slot_cache* c = cache_for(n);
         backend::slot_t first = 0;
         const bool cached = c != nullptr && c->n > 0;
         if (cached) {
@@ -1049,16 +1045,22 @@ private:
     /// Frees n consecutive slots: to a cache when n is 1 or 2 and it has room,
     /// otherwise to the runs.
     constexpr void give_slots(backend::slot_t first, std::uint64_t n) noexcept {
-        slot_cache* c = n == 1 ? &singles_ : n == 2 ? &pairs_ : nullptr;
-        if (c != nullptr && c->n < slot_cache_capacity) {
-            Expects(first >= slot_base_ && first - slot_base_ < slot_count_);
-            c->entries[c->n++] = static_cast<slot_offset>(first - slot_base_);
-            slots_used_ -= n;
-            return;
-        }
-        free_slot_run(first, n);
+        if (slot_cache* c = cache_for(n); c != nullptr && c->n < slot_cache_capacity)
+            push_cached(*c, first, n);
+        else
+            free_slot_run(first, n);
     }
 
+    // Slots: the free runs of the managed range, sorted by descending first
+    // slot and always coalesced (no two runs touch). Descending, so that the
+    // lowest run, where first fit takes from, is the last entry: taking it whole
+    // or freeing near it moves few entries.
+    //
+    // take: first fit from the lowest slot up, carved from the run's low end.
+    //   O(1) when the lowest run is long enough (the usual case), O(R) at most
+    //   (R = runs in use <= slot_run_capacity), plus O(R) moves when a run is used up.
+    // free: O(log R) to find the neighbours, O(1) to extend one, or O(R) moves
+    //   to insert a new run (only the runs below the freed slots move).
     [[nodiscard]] constexpr result<backend::slot_t> take_slot_run(std::uint64_t n) noexcept {
         for (std::size_t i = runs_n_; i-- > 0;) {
             slot_run& r = runs_[i];
