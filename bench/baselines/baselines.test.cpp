@@ -6,6 +6,8 @@
 #include "split_allocator.hpp"
 
 #include <retype/backend/concept.hpp>
+#include <retype/backend/counting.hpp>
+#include <retype/backend/model.hpp>
 #include <retype/kernel/machine.hpp>
 
 #include <gtest/gtest.h>
@@ -191,6 +193,54 @@ TEST(SplitAllocator, FreeMergesBuddiesBackToTheRoot) {
     auto big = a.allocate(rk::object_type::cnode, 9);
     ASSERT_TRUE(big);
     EXPECT_EQ(big->paddr, 0x100000u);
+}
+
+// Kernel calls as allocman's split.c makes them (_refill_pool: two
+// Untyped_Retype per split, one per object in _utspace_split_alloc; the caller
+// deletes the object's cap; _utspace_split_free deletes both buddies' caps per
+// merge, through _delete_node; split.c never revokes). One 64 KiB RAM untyped
+// (x86_64, reset chunk 256 B), counted over the kernel model:
+// 1. frame f: splits 64K -> 32K -> 16K -> 8K -> 4K, 4 x 2 = 8 retypes, plus the
+//    frame = 9 retypes, 9 objects. The first retype on the boot untyped resets
+//    it (full at boot, no children): 65,536 bytes zeroed. The halves are new
+//    untypeds with freeIndex 0, so their first retypes zero nothing.
+// 2. frame g: the right 4 KiB buddy is on the list: 1 retype, nothing zeroed.
+// 3. free f: 1 delete (its frame cap); g is allocated, so no merge.
+// 4. frame f2: f's 4 KiB untyped again, now childless with watermark 0x1000:
+//    the retype resets it, 4,096 bytes zeroed (16 chunks). 1 retype.
+// 5. free f2 (1 delete, g still allocated), free g (1 delete): g's buddy is
+//    free, so 4 levels merge, 2 deletes each: 8. Deletes: 1 + 1 + 1 + 8 = 11.
+// Totals: 9 + 1 + 1 = 11 retypes and objects, 11 deletes, 0 revokes, 2 resets,
+// 65,536 + 4,096 bytes zeroed. Everything merged: the next frame splits again
+// (8 + 1 retypes) and resets the root, whose watermark is its full 64 KiB.
+TEST(SplitAllocator, KernelCallsFollowAllocmansCode) {
+    using counted = retype::backend::counting<retype::backend::model<256, 256>>;
+    auto b = std::make_unique<counted>(x86);
+    rb::split_allocator<counted> a(*b, x86, 1 << 16, 256);
+    ASSERT_TRUE(a.add_untyped(0x400000, 16, rb::ut_family::ram));
+    auto f = a.allocate(rk::object_type::frame_4k, 0);
+    ASSERT_TRUE(f);
+    EXPECT_EQ(b->counts(),
+              (retype::backend::kernel_counts{.retypes = 9, .objects = 9, .resets = 1, .zeroed_bytes = 65536}));
+    auto g = a.allocate(rk::object_type::frame_4k, 0);
+    ASSERT_TRUE(g);
+    ASSERT_TRUE(a.free(*f));
+    auto f2 = a.allocate(rk::object_type::frame_4k, 0);
+    ASSERT_TRUE(f2);
+    EXPECT_EQ(f2->paddr, 0x400000u);
+    ASSERT_TRUE(a.free(*f2));
+    ASSERT_TRUE(a.free(*g));
+    EXPECT_EQ(b->counts(), (retype::backend::kernel_counts{.retypes = 11,
+                                                           .deletes = 11,
+                                                           .revokes = 0,
+                                                           .refused = 0,
+                                                           .objects = 11,
+                                                           .resets = 2,
+                                                           .zeroed_bytes = 65536 + 4096}));
+    EXPECT_EQ(a.nodes(), 1u);
+    ASSERT_TRUE(a.allocate(rk::object_type::frame_4k, 0));
+    EXPECT_EQ(b->counts().retypes, 11u + 9u);
+    EXPECT_EQ(b->counts().zeroed_bytes, 65536u + 4096u + 65536u);
 }
 
 // A fixed paddr inside a 1 MiB untyped: eight splits (2^20 down to 2^12) of two

@@ -34,6 +34,7 @@
 
 // backends
 #include <retype/backend/concept.hpp>
+#include <retype/backend/counting.hpp>
 #include <retype/backend/model.hpp>
 #include <retype/backend/recorder.hpp>
 #include <retype/backend/sel4.hpp>

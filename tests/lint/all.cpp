@@ -12,6 +12,7 @@ inline constexpr retype::banks::limits two_banks{.max_banks = 2, .granule_bits =
 
 template class retype::kernel::machine<16>;
 template class retype::backend::model<64, 256>;
+template class retype::backend::counting<lint::model>;
 // Every split strategy, and both free-list models.
 template class retype::basic_allocator<lint::cfg<retype::split<retype::watermark>>, lint::model>;
 template class retype::basic_allocator<lint::cfg<retype::split<retype::buddy>, retype::free_list<retype::array>>,
