@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
 # Builds the benchmark suite with the release preset, runs it (writing JSON),
 # and regenerates docs/benchmarks.md and docs/img/*.svg from that JSON.
-#   bash scripts/bench.sh            # full suite, under a minute on 2 cores (about 30 s, 2026-11)
+#   bash scripts/bench.sh            # full suite plus callgrind, a few minutes on 2 cores
 #   BENCH_FILTER='Boot' bash scripts/bench.sh   # a subset (the docs then show only it)
+#   BENCH_CALLGRIND=0 bash scripts/bench.sh     # without the callgrind figures
+# The suite's CPU times depend on the machine's load; callgrind's instruction
+# counts and the counted cases' kernel calls do not.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${BENCH_BUILD_DIR:-build/release}
@@ -11,7 +14,7 @@ mkdir -p "$(dirname "$out")"
 
 # The release preset (g++ -O3, RETYPE_BUILD_BENCH=ON); only the bench targets are built.
 cmake --preset release -B "$build" >/dev/null
-cmake --build "$build" --target bench_retype bench_baselines_test -j "$(nproc)"
+cmake --build "$build" --target bench_retype bench_baselines_test bench_churn_step -j "$(nproc)"
 
 # The baselines must be right before any ratio against them means anything.
 "$build/bench/baselines/bench_baselines_test" --gtest_brief=1
@@ -32,5 +35,34 @@ cmake --build "$build" --target bench_retype bench_baselines_test -j "$(nproc)"
     --benchmark_min_time="${BENCH_MIN_TIME:-0.2}" \
     --benchmark_out="$out" --benchmark_out_format=json
 
+# Instructions per churn step: one callgrind run per allocator and workload,
+# instrumenting only the measured pass (bench/suite/churn_step.cpp).
+cg="${out%.json}.callgrind.json"
+if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
+    tmp=$(mktemp -d)
+    echo "{" > "$cg"
+    first_w=1
+    for w in Churn ChurnBooted ChurnVmm; do
+        [ $first_w = 1 ] || echo "," >> "$cg"
+        first_w=0
+        printf '  "%s": {' "$w" >> "$cg"
+        first_a=1
+        for a in floor allocman_split retype_buddy retype_binary_search; do
+            valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$tmp/cg.out" \
+                "$build/bench/suite/bench_churn_step" "$a" "$w" > "$tmp/stdout" 2> "$tmp/stderr"
+            ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$tmp/cg.out")
+            steps=$(sed -n 's/^\([0-9]*\) steps$/\1/p' "$tmp/stdout")
+            [ $first_a = 1 ] || printf ',' >> "$cg"
+            first_a=0
+            printf '\n    "%s": {"ir": %s, "steps": %s}' "$a" "$ir" "$steps" >> "$cg"
+            echo "callgrind $w $a: $ir instructions / $steps steps"
+        done
+        printf '\n  }' >> "$cg"
+    done
+    printf '\n}\n' >> "$cg"
+    rm -rf "$tmp"
+fi
+
 python3 tools/bench_report.py "$out" --machine "${out%.json}.machine.txt" \
+    $( [ -f "$cg" ] && echo --callgrind "$cg" ) \
     --doc docs/benchmarks.md --img docs/img

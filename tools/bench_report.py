@@ -2,9 +2,12 @@
 """Turns the JSON of one bench_retype run into the tables of docs/benchmarks.md
 (between the GENERATED markers; the prose around them is kept) and two SVG
 charts (scaling, footprint). Ratios are against the baselines of the same run.
+Kernel calls and zeroed bytes come from the run's `counted` cases; instructions
+per churn step from the callgrind JSON scripts/bench.sh writes beside it.
 
     python3 tools/bench_report.py bench/results/bench.json \
-        --machine bench/results/bench.machine.txt --doc docs/benchmarks.md --img docs/img
+        --machine bench/results/bench.machine.txt --callgrind bench/results/callgrind.json \
+        --doc docs/benchmarks.md --img docs/img
 """
 import argparse
 import json
@@ -81,9 +84,20 @@ def footprint_table(rows):
 SPEED_WORKLOADS = ("Boot", "Churn", "ChurnBooted", "ChurnVmm", "GuestRam", "DeviceFrames")
 
 
+def kernel_per_op(rows, w, a):
+    """Calls and zeroed bytes per operation from the workload's counted case (the
+    same for every backend: they are what the allocator asks of the kernel)."""
+    b = counted(rows, w, a)
+    if b is None:
+        return " | "
+    ops = b["k_ops"] or 1
+    zb = f"{b['k_zeroed_bytes'] / ops:,.1f}" if b.get("k_zeroed_known", 0) >= 1 else "n/a"
+    return f"{b['k_calls'] / ops:,.3f} | {zb}"
+
+
 def speed_table(rows):
-    out = ["| workload | backend | allocator | ns/op (CPU) | allocman-style / this | std::map / this | failed allocations per pass | mempool free chunks / nodes |",
-           "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    out = ["| workload | backend | allocator | ns/op (CPU) | allocman-style / this | std::map / this | kernel calls / op | zeroed B / op | failed allocations per pass | mempool free chunks / nodes |",
+           "| --- | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
     for w in SPEED_WORKLOADS:
         for be in ("null", "model"):
             base = ns_per_op(rows.get(f"{w}/{BASE}/{be}"))
@@ -100,6 +114,7 @@ def speed_table(rows):
                 out.append(f"| {w} | {be} | {a}{err} | {fmt_ns(v)} | "
                            f"{fmt_x(base / v) if base and v else 'n/a'} | "
                            f"{fmt_x(mp / v) if (mp and v and be == 'null') else 'n/a'} | "
+                           f"{kernel_per_op(rows, w, a)} | "
                            f"{'' if failed is None else f'{failed:,.0f}'} | {heap} |")
     return out
 
@@ -128,37 +143,152 @@ def scaling_table(series):
     return out
 
 
-def targets(rows, series):
-    out = []
-    # 1. metadata, range path: retype at each granule against allocman-style at 4 KiB
-    #    (the published case); "whichever granule" retype is instantiated with.
-    base = rows.get(f"GuestRam2GiB/{BASE}/4KiB")
-    for g in ("4KiB", "2MiB", "1GiB"):
-        for a in RETYPE:
-            b = rows.get(f"GuestRam2GiB/{a}/{g}")
-            if not b or not base or b.get("error_occurred") or base.get("error_occurred"):
+# ---- kernel work (the counted cases) ----------------------------------------
+
+# Workloads with a counted case, and the case's name stem.
+KERNEL_WORKLOADS = ("Boot", "Churn", "ChurnBooted", "ChurnVmm", "GuestRam", "DeviceFrames", "Range64MiB",
+                    "Scaling@30", "Scaling@40")
+COUNTED_ALL = [BASE, MAP] + RETYPE
+
+
+def counted(rows, w, a):
+    """The counted row of workload w for allocator a (Scaling@bits: its size)."""
+    if "@" in w:
+        stem, bits = w.split("@")
+        b = rows.get(f"{stem}/{a}/counted/{bits}")
+    else:
+        b = rows.get(f"{w}/{a}/counted")
+    return None if b is None or b.get("error_occurred") or "k_calls" not in b else b
+
+
+def null_row(rows, w, a):
+    if "@" in w:
+        stem, bits = w.split("@")
+        return rows.get(f"{stem}/{a}/{bits}")
+    return rows.get(f"{w}/{a}/null")
+
+
+def fmt_n(v, digits=0):
+    if v is None:
+        return "n/a"
+    return f"{v:,.{digits}f}"
+
+
+def kernel_table(rows):
+    out = ["| workload | allocator | ns/op (CPU, null) | kernel calls / pass | calls / op | retypes | deletes | revokes "
+           "| objects | resets | zeroed bytes / pass | zeroed B / op | allocman-style calls / this |",
+           "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+    for w in KERNEL_WORKLOADS:
+        base = counted(rows, w, BASE)
+        for a in COUNTED_ALL:
+            b = counted(rows, w, a)
+            if b is None:
                 continue
-            m, bm = b["metadata_bytes"], base["metadata_bytes"]
-            ok = m <= 4096 and bm / m >= 30000
-            out.append(f"- Metadata, 2 GiB guest, {a} at {g} vs allocman-style at 4KiB: {int(m):,} B, "
-                       f"{bm / m:,.0f}x less (target <= 4,096 B and >= 30,000x): **{'met' if ok else 'not met'}**")
-    # 2. buddy speed on churn and boot.
-    for w in ("Churn", "ChurnBooted", "ChurnVmm", "Boot"):
-        for be in ("null", "model"):
-            v = ns_per_op(rows.get(f"{w}/retype_buddy/{be}"))
-            base = ns_per_op(rows.get(f"{w}/{BASE}/{be}"))
-            mp = ns_per_op(rows.get(f"{w}/{MAP}/null"))
+            ops = b["k_ops"] or 1
+            known = b.get("k_zeroed_known", 0) >= 1
+            zb = b["k_zeroed_bytes"] if known else None
+            ratio = fmt_x(base["k_calls"] / b["k_calls"]) if base and b["k_calls"] else "n/a"
+            out.append(f"| {w.replace('@', ' 2^')} | {a} | {fmt_ns(ns_per_op(null_row(rows, w, a)))} | "
+                       f"{fmt_n(b['k_calls'])} | {fmt_n(b['k_calls'] / ops, 3)} | {fmt_n(b['k_retypes'])} | "
+                       f"{fmt_n(b['k_deletes'])} | {fmt_n(b['k_revokes'])} | {fmt_n(b['k_objects'])} | "
+                       f"{fmt_n(b['k_resets']) if known else 'n/a'} | {fmt_bytes(zb) if known else 'n/a'}"
+                       f"{f' ({zb:,.0f} B)' if known else ''} | {fmt_n(zb / ops if known else None, 1)} | {ratio} |")
+    return out
+
+
+def load_callgrind(path):
+    if not path:
+        return {}
+    try:
+        with open(path) as f:
+            return json.load(f)
+    except FileNotFoundError:
+        return {}
+
+
+CG_ALLOCATORS = (BASE, "retype_buddy", "retype_binary_search", FLOOR)
+
+
+def callgrind_table(cg):
+    out = ["| workload | allocator | instructions / step | minus the floor | allocman-style / this (minus the floor) |",
+           "| --- | --- | ---: | ---: | ---: |"]
+    for w, per in cg.items():
+        fl = per.get(FLOOR)
+        fl_step = fl["ir"] / fl["steps"] if fl else 0.0
+        base = per.get(BASE)
+        base_net = base["ir"] / base["steps"] - fl_step if base else None
+        for a in CG_ALLOCATORS:
+            r = per.get(a)
+            if r is None:
+                continue
+            step = r["ir"] / r["steps"]
+            net = step - fl_step
+            ratio = fmt_x(base_net / net) if (base_net and a != FLOOR and net > 0) else ""
+            out.append(f"| {w} | {a} | {step:,.1f} | {'' if a == FLOOR else f'{net:,.1f}'} | {ratio} |")
+    return out
+
+
+def halvings_floor(w, frames):
+    """The fewest kernel calls for a range of `frames` 4 KiB frames: ceil(frames / 256)
+    retypes plus the halvings that carve the range out of its untyped (see suite.cpp)."""
+    return {"GuestRam": 0, "Range64MiB": 3}[w] + -(-int(frames) // 256), {"GuestRam": 0, "Range64MiB": 3}[w]
+
+
+def issue15_targets(rows, series, cg):
+    out = []
+    # CPU, null backend: >= 2x allocman-style (buddy and binary_search); DeviceFrames >= 100x.
+    for w, want in (("Churn", 2), ("ChurnBooted", 2), ("ChurnVmm", 2), ("Boot", 2), ("DeviceFrames", 100)):
+        base = ns_per_op(rows.get(f"{w}/{BASE}/null"))
+        for a in ("retype_buddy", "retype_binary_search"):
+            v = ns_per_op(rows.get(f"{w}/{a}/null"))
             if v is None or base is None:
                 continue
-            ok = base / v >= 10 and (be != "null" or (mp is not None and v < mp))
-            vs_map = f", std::map/buddy {mp / v:.2f}x" if be == "null" and mp else ""
-            fl = ns_per_op(rows.get(f"{w}/{FLOOR}/{be}"))
-            ceiling = (f"; the harness alone takes {fl:.1f} ns/op, so no allocator could show more than "
-                       f"allocman-style/floor = {base / fl:.1f}x" if fl else "")
-            out.append(f"- {w} ({be} backend), buddy: allocman-style/buddy {base / v:.2f}x{vs_map} "
-                       f"(target >= 10x and faster than std::map): **{'met' if ok else 'not met'}**{ceiling}")
-    # 3. scaling.
-    for a in ("retype_buddy", "retype_watermark"):
+            r = base / v
+            extra = ""
+            per = cg.get(w, {})
+            if a in per and BASE in per:
+                fl = per[FLOOR]["ir"] / per[FLOOR]["steps"] if FLOOR in per else 0.0
+                ca = per[a]["ir"] / per[a]["steps"]
+                cb = per[BASE]["ir"] / per[BASE]["steps"]
+                extra = (f"; callgrind: {ca:,.0f} against {cb:,.0f} instructions per step, "
+                         f"allocman-style/this {cb / ca:.2f}x ({(cb - fl) / (ca - fl):.2f}x without the harness)")
+            out.append(f"- CPU, {w} (null backend), {a}: allocman-style/this {r:.2f}x (target >= {want}x): "
+                       f"**{'met' if r >= want else 'not met'}**{extra}")
+    # Kernel calls: retype's count at most allocman-style's on every workload.
+    for w in KERNEL_WORKLOADS:
+        base = counted(rows, w, BASE)
+        if base is None:
+            continue
+        for a in RETYPE:
+            b = counted(rows, w, a)
+            if b is None:
+                continue
+            ok = b["k_calls"] <= base["k_calls"]
+            note = ""
+            failed = b.get("failed_allocations_per_pass", 0)
+            if failed:
+                note = f" ({failed:,.0f} of its allocations failed: fewer calls for less work)"
+            out.append(f"- Kernel calls, {w.replace('@', ' 2^')}, {a}: {b['k_calls']:,.0f} against allocman-style's "
+                       f"{base['k_calls']:,.0f} (target <=): **{'met' if ok else 'not met'}**{note}")
+    # Ranges: within 1.05x of ceil(frames / 256) plus the halvings.
+    for w in ("GuestRam", "Range64MiB"):
+        for a in RETYPE:
+            b = counted(rows, w, a)
+            if b is None:
+                continue
+            floor, halv = halvings_floor(w, b["k_ops"])
+            ok = b["k_calls"] <= 1.05 * floor
+            out.append(f"- Range calls, {w} ({b['k_ops']:,.0f} frames), {a}: {b['k_calls']:,.0f} against "
+                       f"ceil(frames / 256) + {halv} halvings = {floor:,} (target <= 1.05x = {1.05 * floor:,.1f}): "
+                       f"**{'met' if ok else 'not met'}**")
+    # No regression: metadata and scaling.
+    for a in RETYPE:
+        b = rows.get(f"GuestRam2GiB/{a}/4KiB")
+        if b and not b.get("error_occurred"):
+            m = b["metadata_bytes"]
+            out.append(f"- Metadata, 2 GiB guest at 4 KiB, {a}: {int(m):,} B (target <= 4,096 B): "
+                       f"**{'met' if m <= 4096 else 'not met'}**")
+    for a in RETYPE:
         d = dict(series.get(a, []))
         if 30 in d and 40 in d:
             r = d[40] / d[30]
@@ -226,10 +356,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("json")
     ap.add_argument("--machine")
+    ap.add_argument("--callgrind")
     ap.add_argument("--doc", default="docs/benchmarks.md")
     ap.add_argument("--img", default="docs/img")
     args = ap.parse_args()
     ctx, rows = load(args.json)
+    cg = load_callgrind(args.callgrind)
     series = scaling_series(rows)
     svg_scaling(series, f"{args.img}/bench-scaling.svg")
     svg_footprint(rows, f"{args.img}/bench-footprint.svg")
@@ -240,10 +372,13 @@ def main():
     gen += [f"- Google Benchmark context: {ctx.get('num_cpus', '?')} CPUs at {ctx.get('mhz_per_cpu', '?')} MHz, "
             f"library build type {ctx.get('library_build_type', '?')}, load average {ctx.get('load_avg', '?')}",
             f"- JSON: `{args.json}`", ""]
-    gen += ["### Targets of issue 4", ""] + targets(rows, series) + [""]
+    gen += ["### Targets of issue 15", ""] + issue15_targets(rows, series, cg) + [""]
     gen += ["### 1. Footprint: 2 GiB guest RAM", "", "![footprint](img/bench-footprint.svg)", ""] + footprint_table(rows) + [""]
     gen += ["### 2. Speed", ""] + speed_table(rows) + [""]
-    gen += ["### 3. Scaling (null backend, CPU ns per operation)", "", "![scaling](img/bench-scaling.svg)", ""]
+    gen += ["### 3. Kernel work per workload (counted over the kernel model, same run)", ""] + kernel_table(rows) + [""]
+    gen += ["### 4. Instructions per churn step (callgrind, null backend)", ""]
+    gen += (callgrind_table(cg) if cg else ["(no callgrind figures in this run)"]) + [""]
+    gen += ["### 5. Scaling (null backend, CPU ns per operation)", "", "![scaling](img/bench-scaling.svg)", ""]
     gen += scaling_table(series) + ["", END]
 
     try:

@@ -9,6 +9,14 @@
 //   ChurnVmm/<allocator>/null           the same churn after a 2 GiB guest was backed at 4 KiB
 //   DeviceFrames/<allocator>/<backend>  fixed-address 4 KiB device frames, random order
 //   Scaling/<allocator>/<log2 bytes>    allocate/free as the memory managed grows, 1 GiB to 1 TiB
+//   Range64MiB/<allocator>/counted      a 64 MiB range at 4 KiB from a 512 MiB untyped (kernel calls only)
+//
+// <backend> "counted": the workload once over backend::counting<model> (the
+// kernel model, so zeroed bytes are known; std::map over counting<null_backend>,
+// since it cannot make the kernel put objects where it decided). Its time is the
+// model's and means nothing; its counters k_* are the kernel calls, objects and
+// bytes zeroed on reset per pass of the measured part, and k_ops the allocator
+// operations in that part.
 //
 // Benchmarks are not tests: nothing here asserts a time. A failed allocation
 // where none is expected stops the case with SkipWithError.
@@ -17,6 +25,7 @@
 #include "workloads.hpp"
 
 #include <retype/backend/concept.hpp>
+#include <retype/backend/counting.hpp>
 #include <retype/backend/model.hpp>
 
 #include <benchmark/benchmark.h>
@@ -41,12 +50,67 @@ using big_model = backend::model<std::size_t{1} << 21, std::size_t{1} << 21>;
 // as small as the cases allow and those cases run a fixed number of iterations.
 using mid_model = backend::model<std::size_t{1} << 14, std::size_t{1} << 14>;
 
+// ChurnBooted's kernel model: the boot's 4,064 objects and allocman-style's
+// ~8,400 split nodes beside the churn, in its 2^16-slot CNode.
+using booted_model = backend::model<std::size_t{1} << 16, std::size_t{1} << 16>;
+
+using counted_null = backend::counting<backend::null_backend>;
+using counted_mid = backend::counting<mid_model>;
+using counted_booted = backend::counting<booted_model>;
+using counted_big = backend::counting<big_model>;
+
+template <class B>
+inline constexpr bool is_counted = false;
+template <class Inner>
+inline constexpr bool is_counted<backend::counting<Inner>> = true;
+
+/// The kernel work of the measured part of each pass: a no-op unless B counts.
+template <class B>
+struct kernel_meter {
+    backend::kernel_counts total{};
+    backend::kernel_counts start{};
+    void begin(B& b) {
+        if constexpr (is_counted<B>) start = b.counts();
+    }
+    void end(B& b) {
+        if constexpr (is_counted<B>) {
+            const backend::kernel_counts d = b.counts() - start;
+            total.retypes += d.retypes;
+            total.deletes += d.deletes;
+            total.revokes += d.revokes;
+            total.refused += d.refused;
+            total.objects += d.objects;
+            total.resets += d.resets;
+            total.zeroed_bytes += d.zeroed_bytes;
+        }
+    }
+    /// Per pass; `ops`: allocator operations in one pass's measured part.
+    void report(benchmark::State& st, double ops) const {
+        if constexpr (is_counted<B>) {
+            const double n = st.iterations() ? static_cast<double>(st.iterations()) : 1.0;
+            st.counters["k_retypes"] = static_cast<double>(total.retypes) / n;
+            st.counters["k_deletes"] = static_cast<double>(total.deletes) / n;
+            st.counters["k_revokes"] = static_cast<double>(total.revokes) / n;
+            st.counters["k_refused"] = static_cast<double>(total.refused) / n;
+            st.counters["k_calls"] = static_cast<double>(total.calls()) / n;
+            st.counters["k_objects"] = static_cast<double>(total.objects) / n;
+            st.counters["k_resets"] = static_cast<double>(total.resets) / n;
+            st.counters["k_zeroed_bytes"] = static_cast<double>(total.zeroed_bytes) / n;
+            st.counters["k_zeroed_known"] = B::zeroed_known() ? 1.0 : 0.0;
+            st.counters["k_ops"] = ops;
+        } else {
+            (void)st;
+            (void)ops;
+        }
+    }
+};
+
 /// The single-level CNode allocman-style manages in boot, churn and device
 /// frames: 2^15 slots, but never more than the kernel model's CSpace table
 /// (2^14), because allocman's cspace roves over every slot of its CNode.
 template <class B>
 constexpr std::size_t cnode_slots() {
-    if constexpr (std::is_same_v<B, mid_model>)
+    if constexpr (std::is_same_v<B, mid_model> || std::is_same_v<B, counted_mid>)
         return std::size_t{1} << 14;
     else
         return std::size_t{1} << 15;
@@ -63,11 +127,18 @@ struct backend_box<backend::null_backend> {
     backend::null_backend b;
     backend::null_backend& get() { return b; }
 };
+template <>
+struct backend_box<counted_null> {
+    counted_null b;
+    counted_null& get() { return b; }
+};
 
 template <class B>
 constexpr const char* backend_name() {
     if constexpr (std::is_same_v<B, backend::null_backend>)
         return "null";
+    else if constexpr (is_counted<B>)
+        return "counted";
     else
         return "model";
 }
@@ -129,7 +200,9 @@ void boot(benchmark::State& st) {
     check(st, a->add_untyped(0x40000000, 28, false).has_value(), "add_untyped");
     std::vector<typename Adapter::handle> live;
     live.reserve(objects.size());
+    kernel_meter<B> km;
     for (auto _ : st) {
+        km.begin(box.get());
         for (const request& r : objects) {
             auto h = a->alloc(r);
             if (!h) {
@@ -138,9 +211,11 @@ void boot(benchmark::State& st) {
             }
             live.push_back(*h);
         }
+        km.end(box.get());
         free_all_untimed(st, *a, live);
     }
     st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * objects.size()));
+    km.report(st, static_cast<double>(objects.size()));
 }
 
 template <class Adapter, class B>
@@ -155,10 +230,13 @@ void guest_ram(benchmark::State& st) {
     check(st, a->add_untyped(base, 30, false).has_value(), "add_untyped");
     check(st, a->add_untyped(base + GiB, 30, false).has_value(), "add_untyped");
     const request frame{kernel::object_type::frame_4k, 0};
+    kernel_meter<B> km;
     for (auto _ : st) {
         // Each allocator's own way to back guest RAM: frame by frame at its paddr
         // for the baselines (libsel4vm), the range path for retype.
+        km.begin(box.get());
         auto handles = a->map_range(frame, base, size);
+        km.end(box.get());
         if (!handles) {
             st.SkipWithError("guest RAM allocation failed");
             break;
@@ -171,16 +249,51 @@ void guest_ram(benchmark::State& st) {
         st.ResumeTiming();
     }
     st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * frames));
+    km.report(st, static_cast<double>(frames));
+}
+
+/// Range64MiB (counted only): 64 MiB at 4 KiB from the base of a 512 MiB
+/// untyped. 16,384 frames: at best ceil(16,384 / 256) = 64 retypes of 256
+/// frames, after 3 halvings (512 -> 256 -> 128 -> 64 MiB).
+template <class Adapter, class B>
+void range_64mib(benchmark::State& st) {
+    const std::uint64_t base = 0x40000000, size = std::uint64_t{64} << 20;
+    backend_box<B> box;
+    sizing s;
+    s.heap_bytes = std::size_t{8} << 20;
+    s.slots = std::size_t{1} << 16;
+    auto a = std::make_unique<Adapter>(box.get(), s);
+    check(st, a->add_untyped(base, 29, false).has_value(), "add_untyped");
+    const request frame{kernel::object_type::frame_4k, 0};
+    kernel_meter<B> km;
+    for (auto _ : st) {
+        km.begin(box.get());
+        auto handles = a->map_range(frame, base, size);
+        km.end(box.get());
+        if (!handles) {
+            st.SkipWithError("range allocation failed");
+            break;
+        }
+        st.PauseTiming();
+        while (!handles->empty()) {
+            check(st, a->free(handles->back()).has_value(), "free");
+            handles->pop_back();
+        }
+        st.ResumeTiming();
+    }
+    km.report(st, static_cast<double>(size >> 12));
 }
 
 /// The churn loop over an allocator already set up by the caller (the variants
 /// differ only in what the allocator holds before the clock starts).
-template <class Adapter>
-void churn_loop(benchmark::State& st, Adapter& a, const std::vector<churn_step>& steps) {
+template <class Adapter, class B>
+void churn_loop(benchmark::State& st, Adapter& a, B& b, const std::vector<churn_step>& steps) {
     std::vector<typename Adapter::handle> live;
     live.reserve(steps.size());
     std::int64_t failed = 0;
+    kernel_meter<B> km;
     for (auto _ : st) {
+        km.begin(b);
         for (const churn_step& c : steps) {
             if (c.allocate) {
                 auto h = a.alloc(c.what);
@@ -198,6 +311,7 @@ void churn_loop(benchmark::State& st, Adapter& a, const std::vector<churn_step>&
                 live.pop_back();
             }
         }
+        km.end(b);
         st.PauseTiming();
         // What allocman-style's O(n) paths walk, at the end of a pass (before teardown).
         if constexpr (requires { a.heap_free_chunks(); }) {
@@ -213,6 +327,7 @@ void churn_loop(benchmark::State& st, Adapter& a, const std::vector<churn_step>&
     st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * steps.size()));
     st.counters["failed_allocations_per_pass"] =
         static_cast<double>(failed) / static_cast<double>(st.iterations() ? st.iterations() : 1);
+    km.report(st, static_cast<double>(steps.size()));
 }
 
 template <class Adapter, class B>
@@ -224,7 +339,7 @@ void churn(benchmark::State& st) {
     s.slots = cnode_slots<B>();
     auto a = std::make_unique<Adapter>(box.get(), s);
     check(st, a->add_untyped(0x40000000, 28, false).has_value(), "add_untyped");
-    churn_loop(st, *a, steps);
+    churn_loop(st, *a, box.get(), steps);
 }
 
 /// ChurnVmm: the same churn steps, run by the allocator of a VMM that has
@@ -242,14 +357,15 @@ void churn_vmm(benchmark::State& st) {
     backend_box<B> box;
     sizing s;
     s.heap_bytes = std::size_t{140} << 20;
-    s.slots = std::size_t{1} << 23;
+    // Counted: the kernel model's CSpace (2^21 slots, room for the guest's ~1.57 M).
+    s.slots = is_counted<B> ? std::size_t{1} << 21 : std::size_t{1} << 23;
     auto a = std::make_unique<Adapter>(box.get(), s);
     check(st, a->add_untyped(guest, 30, false).has_value(), "add_untyped");
     check(st, a->add_untyped(guest + GiB, 30, false).has_value(), "add_untyped");
     auto frames = a->map_range(request{kernel::object_type::frame_4k, 0}, guest, guest_size);
     check(st, frames.has_value(), "guest RAM allocation failed");
     check(st, a->add_untyped(guest + guest_size, 28, false).has_value(), "add_untyped");
-    churn_loop(st, *a, steps);
+    churn_loop(st, *a, box.get(), steps);
 }
 
 /// ChurnBooted: the same churn steps on top of the capDL-like boot's 4,064
@@ -273,7 +389,7 @@ void churn_booted(benchmark::State& st) {
         check(st, h.has_value(), "boot allocation failed");
         if (h) boot_live.push_back(*h);
     }
-    churn_loop(st, *a, steps);
+    churn_loop(st, *a, box.get(), steps);
 }
 
 template <class Adapter, class B>
@@ -290,7 +406,9 @@ void device_frames(benchmark::State& st) {
     live.reserve(addrs.size());
     std::int64_t failed = 0;
     const request frame{kernel::object_type::frame_4k, 0};
+    kernel_meter<B> km;
     for (auto _ : st) {
+        km.begin(box.get());
         for (kernel::paddr_t p : addrs) {
             auto h = a->alloc_at(frame, p);
             if (h)
@@ -298,9 +416,11 @@ void device_frames(benchmark::State& st) {
             else
                 ++failed; // watermark: an address behind the watermark cannot be had
         }
+        km.end(box.get());
         free_all_untimed(st, *a, live);
     }
     st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * addrs.size()));
+    km.report(st, static_cast<double>(addrs.size()));
     st.counters["failed_allocations_per_pass"] =
         static_cast<double>(failed) / static_cast<double>(st.iterations() ? st.iterations() : 1);
 }
@@ -311,7 +431,7 @@ void device_frames(benchmark::State& st) {
 /// freed in a seeded order, from one untyped of 2^bits: the per-operation
 /// cost as the memory managed grows. Device memory, because 1 TiB of RAM is
 /// beyond every modelled kernel window; frames are what device memory holds.
-template <class Adapter>
+template <class Adapter, class B = backend::null_backend>
 void scaling(benchmark::State& st) {
     const unsigned bits = static_cast<unsigned>(st.range(0));
     std::mt19937 rng(11);
@@ -321,18 +441,20 @@ void scaling(benchmark::State& st) {
     std::vector<std::size_t> order(reqs.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     std::shuffle(order.begin(), order.end(), rng);
-    backend::null_backend nb;
+    backend_box<B> box;
     sizing s;
     s.heap_bytes = std::size_t{4} << 20;
-    s.slots = std::size_t{1} << 15;
-    auto a = std::make_unique<Adapter>(nb, s);
+    s.slots = cnode_slots<B>();
+    auto a = std::make_unique<Adapter>(box.get(), s);
     // At or above 2^bits, aligned to its size in pptr space (the kernel window's
     // offset is only 2^39-aligned on aarch64-hyp, so 1 TiB needs a shifted paddr).
     const std::uint64_t size = std::uint64_t{1} << bits;
     const std::uint64_t off = kernel::traits(bench_cfg).pptr_base_offset & (size - 1);
     check(st, a->add_untyped(2 * size - off, bits, true).has_value(), "add_untyped");
     std::vector<typename Adapter::handle> live(reqs.size());
+    kernel_meter<B> km;
     for (auto _ : st) {
+        km.begin(box.get());
         for (std::size_t i = 0; i < reqs.size(); ++i) {
             auto h = a->alloc_device(reqs[i]);
             if (!h) {
@@ -346,8 +468,10 @@ void scaling(benchmark::State& st) {
                 st.SkipWithError("scaling free failed");
                 return;
             }
+        km.end(box.get());
     }
     st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * reqs.size() * 2));
+    km.report(st, static_cast<double>(reqs.size() * 2));
 }
 
 // ---- registration -----------------------------------------------------------
@@ -422,6 +546,40 @@ void register_baseline(bool with_model) {
     register_scaling<A<backend::null_backend>>();
 }
 
+/// The counted pass of every workload, once each (the counters are per pass).
+/// Mid, Booted, Big: the backend for Boot/Churn/DeviceFrames/Scaling, for
+/// ChurnBooted/Range64MiB, and for ChurnVmm/GuestRam; Small, Range, Vmm, Guest,
+/// Scale: the adapter types over them.
+template <class Small, class Mid, class Booted, class BootedB, class Range, class Vmm, class Guest, class Big,
+          class Scale>
+void register_counted() {
+    auto once = [](benchmark::internal::Benchmark* b) { b->Iterations(1)->Unit(benchmark::kMillisecond); };
+    once(benchmark::RegisterBenchmark(("Boot/" + tail_of<Small, Mid>()).c_str(), boot<Small, Mid>));
+    once(benchmark::RegisterBenchmark(("Churn/" + tail_of<Small, Mid>()).c_str(), churn<Small, Mid>));
+    once(benchmark::RegisterBenchmark(("DeviceFrames/" + tail_of<Small, Mid>()).c_str(), device_frames<Small, Mid>));
+    once(benchmark::RegisterBenchmark(("ChurnBooted/" + tail_of<Booted, BootedB>()).c_str(),
+                                      churn_booted<Booted, BootedB>));
+    once(
+        benchmark::RegisterBenchmark(("Range64MiB/" + tail_of<Range, BootedB>()).c_str(), range_64mib<Range, BootedB>));
+    once(benchmark::RegisterBenchmark(("ChurnVmm/" + tail_of<Vmm, Big>()).c_str(), churn_vmm<Vmm, Big>));
+    once(benchmark::RegisterBenchmark(("GuestRam/" + tail_of<Guest, Big>()).c_str(), guest_ram<Guest, Big>));
+    once(benchmark::RegisterBenchmark(("Scaling/" + tail_of<Scale, Mid>()).c_str(), scaling<Scale, Mid>)
+             ->Arg(30)
+             ->Arg(40));
+}
+
+template <template <class> class A>
+void register_counted_baseline() {
+    register_counted<A<counted_mid>, counted_mid, A<counted_booted>, counted_booted, A<counted_booted>, A<counted_big>,
+                     A<counted_big>, counted_big, A<counted_mid>>();
+}
+/// std::map decides addresses the kernel would not honour, so its calls are counted over the null backend.
+template <template <class> class A>
+void register_counted_null() {
+    using N = counted_null;
+    register_counted<A<N>, N, A<N>, N, A<N>, A<N>, A<N>, N, A<N>>();
+}
+
 // Capacities per case, each the case's need (derived in the comments):
 // footprint: 2 bootinfo untypeds, 2 ranges, one slot per frame (2 GiB >> granule).
 template <unsigned G>
@@ -450,6 +608,12 @@ void register_retype() {
     register_speed_small<retype_adapter<Split, 12, speed_caps, mid_model>, mid_model>();
     register_guest_ram<retype_adapter<Split, 12, guest_caps, big_model>, big_model>();
     register_scaling<retype_adapter<Split, 12, scaling_caps, backend::null_backend>>();
+    register_counted<retype_adapter<Split, 12, speed_caps, counted_mid>, counted_mid,
+                     retype_adapter<Split, 12, speed_caps, counted_booted>, counted_booted,
+                     retype_adapter<Split, 12, speed_caps, counted_booted>,
+                     retype_adapter<Split, 12, vmm_caps, counted_big>,
+                     retype_adapter<Split, 12, guest_caps, counted_big>, counted_big,
+                     retype_adapter<Split, 12, scaling_caps, counted_mid>>();
 }
 
 /// The harness floor: the speed workloads whose ratios the targets name.
@@ -471,6 +635,8 @@ int main(int argc, char** argv) {
     register_floor();
     register_baseline<split_adapter>(true);
     register_baseline<map_adapter>(false); // decides addresses only: see map_allocator.hpp
+    register_counted_baseline<split_adapter>();
+    register_counted_null<map_adapter>();
     register_retype<retype::watermark>();
     register_retype<retype::buddy>();
     register_retype<retype::binary_search>();
