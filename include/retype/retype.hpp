@@ -46,6 +46,7 @@
 #include <retype/trace/replay.hpp>
 #include <retype/trace/runner.hpp>
 #include <retype/trace/statement.hpp>
+#include <retype/trace/stream.hpp>
 #include <retype/trace/text_buffer.hpp>
 
 // direct-mapped banks

@@ -227,6 +227,13 @@ constexpr void describe(const trace_error& e, text_buffer<N>& b) noexcept {
         b.append_dec(e.limit);
         b.append(" characters");
         break;
+    case problem::bad_separator:
+        b.append("character ");
+        quoted(b, e.token);
+        b.append(" at column ");
+        b.append_dec(e.value);
+        b.append(": only spaces and tabs separate tokens (a '\\r' is allowed only just before the newline)");
+        break;
     case problem::too_many_statements:
         b.append("more than ");
         b.append_dec(e.limit);
@@ -270,6 +277,12 @@ constexpr void describe(const trace_error& e, text_buffer<N>& b) noexcept {
         b.append(" free");
         break;
     case problem::out_of_names:
+        if (e.field == "text") {
+            b.append("name table full: no room left for the text of a name of ");
+            b.append_dec(e.value);
+            b.append(" characters");
+            break;
+        }
         b.append("name table full: needs room for ");
         b.append_dec(e.value);
         b.append(" names, ");

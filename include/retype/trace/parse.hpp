@@ -1,11 +1,17 @@
-// retype: the replay trace parser. constexpr, no heap: it reads a
-// std::string_view line by line and hands out one statement at a time, so a
-// trace of any length needs no storage beyond the text itself.
+// retype: the replay trace parser. constexpr, no heap, one line at a time.
 //
-// Use: parser p(text); p.read_prologue() reads `arch` and `config` (they must
-// precede everything else, so the kernel configuration is final afterwards);
-// then p.next(s, done) yields the untyped/retype/delete/revoke statements.
-// parse<N>() collects them into a trace<N> for tests.
+// Two ways in:
+// - Text: parser p(text); p.read_prologue() reads `arch` and `config` (they
+//   must precede everything else, so the kernel configuration is final
+//   afterwards); then p.next(s, done) yields the untyped/retype/delete/revoke
+//   statements. parse<N>() collects them into a trace<N> for tests.
+// - Stream: parser p; then p.feed(line, s, is_statement) for each line as it
+//   arrives (without its '\n') and p.finish() at the end. The statement's views
+//   point into the line given. trace/stream.hpp drives this from a reader.
+//
+// Either way a line is checked the same: at most max_line_length characters
+// (a '\r' before the newline is dropped first), only spaces and tabs between
+// tokens, '#' to the end of the line a comment.
 #pragma once
 
 #include <retype/kernel/arch.hpp>
@@ -51,9 +57,11 @@ inline constexpr std::size_t max_line_length = 4096;
 
 namespace detail {
 
-[[nodiscard]] constexpr bool is_blank(char c) noexcept {
-    return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f';
-}
+/// The token separators: spaces and tabs, nothing else.
+[[nodiscard]] constexpr bool is_blank(char c) noexcept { return c == ' ' || c == '\t'; }
+
+/// Characters that look like separators but are not: a trace error, not part of a token.
+[[nodiscard]] constexpr bool is_false_blank(char c) noexcept { return c == '\r' || c == '\v' || c == '\f'; }
 
 /// s[pos, pos + n), without string_view::substr: substr's bounds check calls
 /// std::__throw_out_of_range_fmt, which a freestanding build cannot link.
@@ -145,7 +153,34 @@ inline constexpr std::string_view config_key_names[] = {
 
 class parser {
 public:
+    /// A stream parser: lines come through feed().
+    constexpr parser() noexcept = default;
+    /// A text parser: lines come from `text` through read_prologue() and next().
     constexpr explicit parser(std::string_view text) noexcept : text_(text) {}
+
+    /// Stream: the next line, without its '\n'. Sets is_statement when `out` was
+    /// filled (its views point into `raw`). arch and config only update cfg(),
+    /// which is final by the time the first statement comes out.
+    constexpr trace_error feed(std::string_view raw, statement& out, bool& is_statement) noexcept {
+        is_statement = false;
+        std::string_view content;
+        const std::uint64_t line = ++line_;
+        if (const trace_error e = prepare(raw, line, content); e.failed()) return e;
+        return parse_line(content, line, out, is_statement);
+    }
+    /// Stream: the next line is longer than any line can be (the caller stopped
+    /// reading it): the error, with the line counted.
+    [[nodiscard]] constexpr trace_error feed_too_long() noexcept { return too_long(++line_); }
+    /// Stream: the input ended.
+    [[nodiscard]] constexpr trace_error finish() const noexcept {
+        if (!have_arch_) return trace_error{.what = problem::no_arch, .line = 1};
+        return {};
+    }
+    /// Lines read so far.
+    [[nodiscard]] constexpr std::uint64_t lines() const noexcept { return line_; }
+    /// Numbering continues after `n` more lines, as if they had been read (for a
+    /// trace's tail cut from a longer one, and for tests of large line numbers).
+    constexpr void skip_line_numbers(std::uint64_t n) noexcept { line_ += n; }
 
     /// The kernel configuration: final once read_prologue() succeeded.
     [[nodiscard]] constexpr const kernel::config& cfg() const noexcept { return cfg_; }
@@ -153,9 +188,9 @@ public:
     /// Reads `arch` and `config` up to the first other statement (which next() returns).
     constexpr trace_error read_prologue() noexcept {
         std::string_view content;
-        std::uint32_t line = 0;
+        std::uint64_t line = 0;
         while (read_line(content, line)) {
-            if (line_too_long_) return too_long(line);
+            if (line_error_.failed()) return line_error_;
             detail::tokens tk(content);
             const std::string_view first = tk.next();
             if (first.empty()) continue;
@@ -184,9 +219,9 @@ public:
             return parse_line(pending_, pending_line_, out, is_statement);
         }
         std::string_view content;
-        std::uint32_t line = 0;
+        std::uint64_t line = 0;
         while (read_line(content, line)) {
-            if (line_too_long_) return too_long(line);
+            if (line_error_.failed()) return line_error_;
             bool is_statement = false;
             const trace_error e = parse_line(content, line, out, is_statement);
             if (e.failed() || is_statement) return e;
@@ -196,24 +231,41 @@ public:
     }
 
 private:
-    /// The next line without its comment; false at the end of the text.
-    constexpr bool read_line(std::string_view& content, std::uint32_t& line) noexcept {
+    /// The next line of the text, checked by prepare(); false at the end of the text.
+    constexpr bool read_line(std::string_view& content, std::uint64_t& line) noexcept {
         if (pos_ >= text_.size()) return false;
         std::size_t end = text_.find('\n', pos_);
         if (end == std::string_view::npos) end = text_.size();
-        std::string_view raw = detail::slice(text_, pos_, end - pos_);
+        const std::string_view raw = detail::slice(text_, pos_, end - pos_);
         pos_ = end + 1;
         line = ++line_;
-        line_too_long_ = raw.size() > max_line_length;
-        const std::size_t hash = raw.find('#');
-        content = hash == std::string_view::npos ? raw : detail::slice(raw, 0, hash);
+        line_error_ = prepare(raw, line, content);
         return true;
     }
 
-    [[nodiscard]] static constexpr trace_error too_long(std::uint32_t line) noexcept {
+    /// One raw line (no '\n') to its content: the '\r' before the newline
+    /// dropped, the length checked, the comment cut off, and no \r, \v or \f
+    /// left in what remains.
+    [[nodiscard]] static constexpr trace_error prepare(std::string_view raw, std::uint64_t line,
+                                                       std::string_view& content) noexcept {
+        if (!raw.empty() && raw.back() == '\r') raw = detail::slice(raw, 0, raw.size() - 1);
+        if (raw.size() > max_line_length) return too_long(line);
+        const std::size_t hash = raw.find('#');
+        content = hash == std::string_view::npos ? raw : detail::slice(raw, 0, hash);
+        for (std::size_t i = 0; i < content.size(); ++i) {
+            if (detail::is_false_blank(content[i]))
+                return trace_error{.what = problem::bad_separator,
+                                   .line = line,
+                                   .token = detail::slice(content, i, 1),
+                                   .value = i + 1};
+        }
+        return {};
+    }
+
+    [[nodiscard]] static constexpr trace_error too_long(std::uint64_t line) noexcept {
         return trace_error{.what = problem::line_too_long, .line = line, .limit = max_line_length};
     }
-    [[nodiscard]] static constexpr trace_error err(problem p, std::uint32_t line, std::string_view token = {},
+    [[nodiscard]] static constexpr trace_error err(problem p, std::uint64_t line, std::string_view token = {},
                                                    std::string_view field = {}) noexcept {
         return trace_error{.what = p, .line = line, .token = token, .field = field};
     }
@@ -222,7 +274,7 @@ private:
     }
 
     /// One non-blank line. Sets is_statement when `out` was filled.
-    constexpr trace_error parse_line(std::string_view content, std::uint32_t line, statement& out,
+    constexpr trace_error parse_line(std::string_view content, std::uint64_t line, statement& out,
                                      bool& is_statement) noexcept {
         is_statement = false;
         detail::tokens tk(content);
@@ -256,7 +308,7 @@ private:
         return e;
     }
 
-    constexpr trace_error parse_arch(detail::tokens& tk, std::uint32_t line) noexcept {
+    constexpr trace_error parse_arch(detail::tokens& tk, std::uint64_t line) noexcept {
         const std::string_view a = tk.next();
         if (a.empty()) return err(problem::missing_field, line, "arch", "an architecture");
         kernel::arch target{};
@@ -269,7 +321,7 @@ private:
         return {};
     }
 
-    constexpr trace_error parse_config(detail::tokens& tk, std::uint32_t line) noexcept {
+    constexpr trace_error parse_config(detail::tokens& tk, std::uint64_t line) noexcept {
         bool any = false;
         for (std::string_view t = tk.next(); !t.empty(); t = tk.next()) {
             std::string_view key;
@@ -283,7 +335,7 @@ private:
         return {};
     }
 
-    constexpr trace_error apply_config(std::string_view key, std::string_view value, std::uint32_t line) noexcept {
+    constexpr trace_error apply_config(std::string_view key, std::string_view value, std::uint64_t line) noexcept {
         using detail::config_key;
         std::size_t index = 0;
         while (index < std::size(detail::config_key_names) && detail::config_key_names[index] != key) ++index;
@@ -365,13 +417,13 @@ private:
         return {};
     }
 
-    constexpr trace_error parse_number_option(std::string_view value, std::string_view key, std::uint32_t line,
+    constexpr trace_error parse_number_option(std::string_view value, std::string_view key, std::uint64_t line,
                                               std::uint64_t& out) noexcept {
         if (!parse_number(value, out)) return err(problem::bad_number, line, value, key);
         return {};
     }
 
-    constexpr trace_error parse_untyped(detail::tokens& tk, std::uint32_t line, statement& out) noexcept {
+    constexpr trace_error parse_untyped(detail::tokens& tk, std::uint64_t line, statement& out) noexcept {
         out.kind = verb::untyped;
         out.name = tk.next();
         if (out.name.empty()) return err(problem::missing_field, line, "untyped", "<name>");
@@ -399,7 +451,7 @@ private:
         return {};
     }
 
-    constexpr trace_error parse_retype(detail::tokens& tk, std::uint32_t line, statement& out) noexcept {
+    constexpr trace_error parse_retype(detail::tokens& tk, std::uint64_t line, statement& out) noexcept {
         out.kind = verb::retype;
         out.count = 1;
         out.name = tk.next();
@@ -448,7 +500,7 @@ private:
         return {};
     }
 
-    constexpr trace_error parse_name_only(verb v, std::string_view word, detail::tokens& tk, std::uint32_t line,
+    constexpr trace_error parse_name_only(verb v, std::string_view word, detail::tokens& tk, std::uint64_t line,
                                           statement& out) noexcept {
         out.kind = v;
         out.name = tk.next();
@@ -461,15 +513,15 @@ private:
 
     std::string_view text_;
     std::size_t pos_ = 0;
-    std::uint32_t line_ = 0;
-    bool line_too_long_ = false;
+    std::uint64_t line_ = 0;
+    trace_error line_error_{}; // text mode: what prepare() said about the line just read
     kernel::config cfg_{};
     bool have_arch_ = false;
     bool seen_other_ = false; // a statement other than arch (so arch is no longer first)
     bool seen_body_ = false;  // an untyped, retype, delete or revoke (config is too late)
     std::uint32_t keys_seen_ = 0;
     std::string_view pending_{};
-    std::uint32_t pending_line_ = 0;
+    std::uint64_t pending_line_ = 0;
     bool has_pending_ = false;
 };
 

@@ -3,7 +3,8 @@
 // is malformed (a trace_error). constexpr: whole traces replay in static_asserts.
 //
 // Every step is check-then-commit: a statement that is a trace error leaves the
-// model and the names exactly as they were.
+// model and the names exactly as they were. The runner copies the names it
+// binds, so a statement's views need only live until step() returns.
 #pragma once
 
 #include <retype/error.hpp>
@@ -27,7 +28,7 @@ enum class outcome_kind : std::uint8_t {
 
 /// One output line.
 struct outcome {
-    std::uint32_t line = 0;
+    std::uint64_t line = 0;
     outcome_kind kind = outcome_kind::retyped;
     std::uint64_t offset = 0;    // retyped: of the first new object in its parent
     std::uint64_t paddr = 0;     // retyped: of the first new object
@@ -44,13 +45,22 @@ struct step_result {
     outcome out{};
 };
 
+/// Complexity per statement, n its length: untyped O(n + boot untypeds), retype
+/// O(n + k) for k objects, delete O(n), revoke O(n + the revoked subtree's nodes
+/// and names), each expected over the name table's keyed hash.
 template <std::size_t Nodes, std::size_t Names>
 class runner {
 public:
-    constexpr explicit runner(const kernel::config& cfg) noexcept : machine_(cfg) {}
+    using names_t = name_table<Names, Nodes>;
+
+    /// `key`: the name table's hash key; pick one the trace cannot know (the CLI draws it at random).
+    constexpr explicit runner(const kernel::config& cfg, hash_key key = {}) noexcept : machine_(cfg), names_(key) {}
 
     [[nodiscard]] constexpr const kernel::machine<Nodes>& model() const noexcept { return machine_; }
-    [[nodiscard]] constexpr const name_table<Names>& names() const noexcept { return names_; }
+    [[nodiscard]] constexpr const names_t& names() const noexcept { return names_; }
+    /// Nodes the revokes so far walked to drop their descendants' names: the cost
+    /// of a revoke is its subtree, whatever the size of the tables.
+    [[nodiscard]] constexpr std::uint64_t revoke_walk() const noexcept { return walked_; }
 
     constexpr step_result step(const statement& s) noexcept {
         switch (s.kind) {
@@ -69,6 +79,11 @@ private:
         r.error = trace_error{.what = p, .line = s.line, .token = token, .value = value, .limit = limit};
         return r;
     }
+    [[nodiscard]] static constexpr step_result out_of_text(const statement& s, std::string_view name) noexcept {
+        step_result r = fail(problem::out_of_names, s, name, name.size(), 0);
+        r.error.field = "text";
+        return r;
+    }
     [[nodiscard]] static constexpr step_result emit(const outcome& o) noexcept {
         step_result r{};
         r.emits = true;
@@ -80,6 +95,7 @@ private:
         const name_key key{s.name};
         if (names_.contains(key)) return fail(problem::duplicate_name, s, s.name);
         if (names_.room() == 0) return fail(problem::out_of_names, s, s.name, 1, 0);
+        if (!names_.text_fits(s.name.size())) return out_of_text(s, s.name);
         auto ref = machine_.add_untyped(s.paddr, s.size_bits, s.device);
         if (!ref) {
             const retype::error& e = ref.error();
@@ -106,6 +122,7 @@ private:
         const std::uint64_t k = plan->count;
         if (!s.as.empty()) {
             if (names_.room() < k) return fail(problem::out_of_names, s, s.as, k, names_.room());
+            if (!names_.text_fits(s.as.size())) return out_of_text(s, s.as);
             for (std::uint64_t i = 0; i < k; ++i) {
                 if (names_.contains(key_of(s.as, k, i))) {
                     step_result r = fail(problem::duplicate_name, s, s.as, i);
@@ -123,7 +140,7 @@ private:
         Expects(done->plan == *plan);
         if (!s.as.empty()) {
             // machine::at(first, i) is valid only now, before any delete reshapes the batches.
-            for (std::uint64_t i = 0; i < k; ++i) names_.insert(key_of(s.as, k, i), machine_.at(done->first, i));
+            names_.insert_all(s.as, k, [this, &done](std::uint64_t i) { return machine_.at(done->first, i); });
         }
         return emit(outcome{.line = s.line,
                             .kind = outcome_kind::retyped,
@@ -152,10 +169,11 @@ private:
         if (found == nullptr) return fail(problem::unknown_name, s, s.name);
         const kernel::object_ref ut = *found;
         if (machine_.at(ut).type != kernel::object_type::untyped) return fail(problem::not_an_untyped, s, s.name);
+        // The descendants' names go first, found through the subtree while it is
+        // still linked; the machine cannot refuse the revoke after these checks.
+        forget_descendants(ut.node);
         auto w = machine_.revoke(ut);
         Expects(w.has_value());
-        // The descendants' nodes are free now and not yet reused: drop their names.
-        names_.sweep([this](kernel::object_ref r) { return machine_.is_live(r); });
         return emit(outcome{.line = s.line, .kind = outcome_kind::watermark, .watermark = *w});
     }
 
@@ -163,8 +181,25 @@ private:
         return count == 1 ? name_key{as} : name_key{as, static_cast<std::uint32_t>(i)};
     }
 
+    /// A pre-order walk of the machine's child and sibling links below `root`.
+    constexpr void forget_descendants(std::uint32_t root) noexcept {
+        const auto& ns = machine_.nodes();
+        std::uint32_t cur = ns[root].first_child;
+        while (cur != kernel::no_node) {
+            ++walked_;
+            names_.erase_node(cur);
+            if (ns[cur].first_child != kernel::no_node) {
+                cur = ns[cur].first_child;
+                continue;
+            }
+            while (cur != root && ns[cur].next_sibling == kernel::no_node) cur = ns[cur].parent;
+            cur = cur == root ? kernel::no_node : ns[cur].next_sibling;
+        }
+    }
+
     kernel::machine<Nodes> machine_;
-    name_table<Names> names_{};
+    names_t names_;
+    std::uint64_t walked_ = 0;
 };
 
 } // namespace retype::trace

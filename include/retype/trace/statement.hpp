@@ -38,7 +38,7 @@ enum class verb : std::uint8_t {
 
 struct statement {
     verb kind{};
-    std::uint32_t line = 0;      // 1-based line of the statement in the trace text
+    std::uint64_t line = 0;      // 1-based line of the statement in the trace text
     std::string_view name{};     // untyped: the declared name; retype: the parent untyped; delete/revoke: the object
     std::string_view as{};       // retype: the new objects' name; empty when unnamed
     kernel::object_type type{};  // retype
@@ -72,6 +72,7 @@ enum class problem : std::uint8_t {
     unknown_type,
     type_not_configured,
     line_too_long,
+    bad_separator, // \r (not just before the newline), \v or \f in a line; `value` is its column
     too_many_statements,
     // runner
     unknown_name,
@@ -87,7 +88,7 @@ enum class problem : std::uint8_t {
 /// A malformed trace: what is wrong, on which line, and the values that explain it.
 struct trace_error {
     problem what = problem::none;
-    std::uint32_t line = 0;
+    std::uint64_t line = 0;
     std::string_view token{}; // the offending token (a view into the trace text)
     std::string_view field{}; // the field or key concerned, or what is missing
     std::uint64_t value = 0;  // e.g. the lower bound, a duplicate name's index, nodes needed
