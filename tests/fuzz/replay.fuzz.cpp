@@ -7,15 +7,23 @@
 //   retype carries a seL4 error code; a successful one ends above its offset;
 //   every outcome formats as exactly one line.
 // - parse() and the line-by-line replay agree on the first syntax error.
+// - the streaming replay (line_stream), reading the input in chunks whose
+//   sizes come from the input itself, prints the same lines and stops at the
+//   same error as the text replay.
 #include <retype/trace/parse.hpp>
 #include <retype/trace/replay.hpp>
 #include <retype/trace/runner.hpp>
+#include <retype/trace/stream.hpp>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <memory>
+#include <optional>
+#include <string>
 #include <string_view>
 
 namespace {
@@ -39,13 +47,13 @@ constexpr std::size_t names = 256;
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string_view text(reinterpret_cast<const char*>(data), size);
-    std::size_t lines = 1;
+    std::uint64_t lines = 1;
     for (char c : text)
         if (c == '\n') ++lines;
 
     static retype::trace::parsed<max_statements> parsed; // large: keep it off the stack
     parsed = retype::trace::parse<max_statements>(text);
-    std::uint32_t last = 0;
+    std::uint64_t last = 0;
     for (std::size_t i = 0; i < parsed.out.size; ++i) {
         const auto& s = parsed.out.statements[i];
         if (s.line <= last || s.line > lines) fail("statement lines not increasing or past the end");
@@ -63,29 +71,54 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // The same text through the line-by-line parser and the runner.
     retype::trace::parser p(text);
     retype::trace::trace_error err = p.read_prologue();
+    std::string text_out;
     if (err.failed()) {
         if (!e.failed() || err.what != e.what || err.line != e.line) fail("prologue error differs from parse()");
-        return 0;
+    } else {
+        auto r = std::make_unique<retype::trace::runner<nodes, names>>(p.cfg());
+        std::uint64_t emitted_line = 0;
+        err = retype::trace::run(p, *r, [&](const retype::trace::outcome& o) {
+            if (o.line <= emitted_line || o.line > lines) fail("outcome lines not increasing or past the end");
+            emitted_line = o.line;
+            // Replay output speaks seL4: a failed retype carries a kernel error code.
+            if (o.kind == retype::trace::outcome_kind::failed && !retype::is_kernel_error(o.error.code))
+                fail("failed retype without a seL4 error code");
+            // New objects end above where they start, so the watermark is past the offset.
+            if (o.kind == retype::trace::outcome_kind::retyped && o.watermark <= o.offset)
+                fail("retype watermark not past its offset");
+            retype::trace::text_buffer<256> line{};
+            retype::trace::format_outcome(o, line);
+            if (line.overflow || line.view().find('\n') != line.size - 1) fail("outcome does not format as one line");
+            text_out.append(line.view());
+        });
+        // A syntax error parse() found is found at the same line by the runner's
+        // parse, unless a runner error (names, capacities) stopped it earlier.
+        if (e.failed() && e.what != retype::trace::problem::too_many_statements) {
+            if (!err.failed() || err.line > e.line) fail("line-by-line replay missed parse()'s syntax error");
+        }
     }
-    auto r = std::make_unique<retype::trace::runner<nodes, names>>(p.cfg());
-    std::uint32_t emitted_line = 0;
-    err = retype::trace::run(p, *r, [&](const retype::trace::outcome& o) {
-        if (o.line <= emitted_line || o.line > lines) fail("outcome lines not increasing or past the end");
-        emitted_line = o.line;
-        // Replay output speaks seL4: a failed retype carries a kernel error code.
-        if (o.kind == retype::trace::outcome_kind::failed && !retype::is_kernel_error(o.error.code))
-            fail("failed retype without a seL4 error code");
-        // New objects end above where they start, so the watermark is past the offset.
-        if (o.kind == retype::trace::outcome_kind::retyped && o.watermark <= o.offset)
-            fail("retype watermark not past its offset");
-        retype::trace::text_buffer<256> line{};
-        retype::trace::format_outcome(o, line);
-        if (line.overflow || line.view().find('\n') != line.size - 1) fail("outcome does not format as one line");
-    });
-    // A syntax error parse() found is found at the same line by the runner's
-    // parse, unless a runner error (names, capacities) stopped it earlier.
-    if (e.failed() && e.what != retype::trace::problem::too_many_statements) {
-        if (!err.failed() || err.line > e.line) fail("line-by-line replay missed parse()'s syntax error");
-    }
+
+    // The same text streamed, in chunks of 1 .. 64 bytes chosen by the input's bytes.
+    static retype::trace::line_stream ls;
+    ls = retype::trace::line_stream{};
+    std::optional<retype::trace::runner<nodes, names>> sr;
+    std::string stream_out;
+    std::size_t pos = 0;
+    const retype::trace::trace_error se = ls.run(
+        [&](char* buf, std::size_t n) {
+            const std::size_t want = pos < size ? 1 + data[pos] % 64 : 1;
+            const std::size_t k = std::min({n, want, size - pos});
+            std::memcpy(buf, data + pos, k);
+            pos += k;
+            return k;
+        },
+        [&](const retype::kernel::config& cfg) -> retype::trace::runner<nodes, names>& { return sr.emplace(cfg); },
+        [&](const retype::trace::outcome& o) {
+            retype::trace::text_buffer<256> line{};
+            retype::trace::format_outcome(o, line);
+            stream_out.append(line.view());
+        });
+    if (se.what != err.what || se.line != err.line) fail("streaming replay stops elsewhere than the text replay");
+    if (!err.failed() && stream_out != text_out) fail("streaming replay prints other lines than the text replay");
     return 0;
 }
