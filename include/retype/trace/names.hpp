@@ -129,7 +129,7 @@ struct spelling {
     std::string_view base;
     index_tail tail;
 
-    constexpr explicit spelling(name_key k) noexcept : base(k.base), tail(k.index) {}
+    constexpr explicit spelling(const name_key& k) noexcept : base(k.base), tail(k.index) {}
     [[nodiscard]] constexpr std::size_t size() const noexcept { return base.size() + tail.size; }
     [[nodiscard]] constexpr char operator[](std::size_t i) const noexcept {
         return i < base.size() ? base[i] : tail.c[i - base.size()];
