@@ -197,25 +197,67 @@ struct boot_outcome {
 /// seL4_CapSMC, libsel4/include/sel4/bootinfo_types.h).
 inline constexpr std::uint64_t initial_caps = 16;
 
-/// arch_get_n_paging: paging structures below the root for [start, end), one per
-/// 2^level block touched, at each level a structure covers.
+/// arch_get_n_paging (kernel/boot.hpp's initial_paging_structures).
 [[nodiscard]] constexpr std::uint64_t n_paging(kernel::arch a, std::uint64_t start, std::uint64_t end) noexcept {
-    unsigned levels[3] = {21, 30, 39};
-    std::size_t n = 3;
-    switch (a) {
-    case kernel::arch::x86_64:
-    case kernel::arch::aarch64: n = 3; break; // PT, PD, PUD below the 4-level root
-    case kernel::arch::aarch64_hyp:           // 3-level stage-2 tables (40-bit IPA)
-    case kernel::arch::riscv64: n = 2; break; // Sv39: two levels below the root
-    case kernel::arch::aarch32:
-        levels[0] = 20;
-        n = 1;
-        break; // a second-level table maps 1 MiB
+    return kernel::initial_paging_structures(a, start, end);
+}
+
+/// seL4_LargePageBits on RISC-V (21 on riscv64), seL4_PageBits elsewhere: the
+/// size of one kernel device frame. seL4's build maps each kernel device
+/// (devices_gen.h's kernel_device_frames, tools/hardware/outputs/c_header.py)
+/// in frames of this size, and map_kernel_devices reserves each frame whole
+/// (src/arch/riscv/machine/hardware.c: BIT(seL4_LargePageBits);
+/// src/arch/arm/machine/hardware.c: BIT(PAGE_BITS)).
+[[nodiscard]] constexpr unsigned kernel_device_frame_bits(kernel::arch a) noexcept {
+    return a == kernel::arch::riscv64 ? 21u : 12u;
+}
+
+/// The memory map the kernel boots with on this platform (Arm, RISC-V):
+/// kernel RAM, and reserved the kernel image, DTB, rootserver image and each
+/// kernel device frame (merged where they touch, as reserve_region merges),
+/// the boot-only kernel part, extra bootinfo and the root task's paging.
+/// Requires stage 1's placements. Complexity: O(R^2) for R regions.
+[[nodiscard]] constexpr kernel::boot_memory<32> kernel_boot_memory(const platform& p,
+                                                                   const placed_images& img) noexcept {
+    const kernel::config& cfg = p.kernel;
+    const kernel::arch_traits t = kernel::traits(cfg);
+    kernel::boot_memory<32> mem{};
+    const detail::range_list kram = detail::kernel_ram(p);
+    for (std::size_t i = 0; i < kram.count; ++i) mem.add_ram(kernel::region{kram.at[i].base, kram.at[i].end()});
+    detail::range_list res;
+    res.push(range{img.kernel.base, img.kernel.size});
+    res.push(range{img.dtb.base, img.dtb.size});
+    res.push(range{img.rootserver.base, detail::round_up(img.rootserver.size, detail::page)});
+    // A kernel device frame starts at a frame boundary (the build aligns each
+    // device's range down to one) and is reserved whole.
+    const std::uint64_t frame = std::uint64_t{1} << kernel_device_frame_bits(cfg.target);
+    for (std::size_t i = 0; i < p.n_kernel_devices; ++i) res.push(range{p.kernel_devices[i] & ~(frame - 1), frame});
+    res.sort();
+    detail::range_list merged;
+    for (std::size_t i = 0; i < res.count; ++i) {
+        const range& next = res.at[i];
+        if (merged.count > 0 && next.base <= merged.at[merged.count - 1].end()) {
+            range& last = merged.at[merged.count - 1];
+            if (next.end() > last.end()) last.size = next.end() - last.base;
+        } else {
+            merged.push(next);
+        }
     }
-    if (end <= start) return 0;
-    std::uint64_t count = 0;
-    for (std::size_t i = 0; i < n; ++i) count += ((end - 1) >> levels[i]) - (start >> levels[i]) + 1;
-    return count;
+    for (std::size_t i = 0; i < merged.count; ++i)
+        mem.add_reserved(kernel::region{merged.at[i].base, merged.at[i].end()});
+    // get_p_reg_kernel_img_boot: [KERNEL_ELF_PADDR_BASE, phys(ki_boot_end)), handed
+    // back as RAM untypeds after the device untypeds (create_untypeds).
+    if (p.kernel_boot_size != 0)
+        mem.kernel_boot = kernel::region{img.kernel.base, img.kernel.base + p.kernel_boot_size};
+    // Extra bootinfo on ARM carries the DTB behind a seL4_BootInfoHeader (two words).
+    const std::uint64_t header = std::uint64_t{t.word_bits} / 8 * 2;
+    mem.extra_bi_bits = kernel::extra_bi_size_bits(p.dtb.size ? p.dtb.size + header : 0);
+    // The rootserver's virtual range: image, IPC buffer, bootinfo, extra bootinfo.
+    const std::uint64_t ui_end = p.rootserver_vaddr + detail::round_up(p.rootserver.size, detail::page);
+    const std::uint64_t extra = mem.extra_bi_bits ? std::uint64_t{1} << mem.extra_bi_bits : 0;
+    const std::uint64_t it_end = ui_end + 2 * detail::page + extra;
+    mem.n_paging = n_paging(cfg.target, p.rootserver_vaddr, it_end);
+    return mem;
 }
 
 /// Stage 2: the kernel's boot. Requires stage 1's placements.
@@ -226,24 +268,8 @@ inline constexpr std::uint64_t initial_caps = 16;
     r.state = status::ok;
     const kernel::config& cfg = p.kernel;
     const kernel::arch_traits t = kernel::traits(cfg);
-    kernel::boot_memory<32> mem{};
-    const detail::range_list kram = detail::kernel_ram(p);
-    for (std::size_t i = 0; i < kram.count; ++i) mem.add_ram(kernel::region{kram.at[i].base, kram.at[i].end()});
-    detail::range_list res;
-    res.push(range{img.kernel.base, img.kernel.size});
-    res.push(range{img.dtb.base, img.dtb.size});
-    res.push(range{img.rootserver.base, detail::round_up(img.rootserver.size, detail::page)});
-    for (std::size_t i = 0; i < p.n_kernel_devices; ++i) res.push(range{p.kernel_devices[i], detail::page});
-    res.sort();
-    for (std::size_t i = 0; i < res.count; ++i) mem.add_reserved(kernel::region{res.at[i].base, res.at[i].end()});
-    // Extra bootinfo on ARM carries the DTB behind a seL4_BootInfoHeader (two words).
-    const std::uint64_t header = std::uint64_t{t.word_bits} / 8 * 2;
-    mem.extra_bi_bits = kernel::extra_bi_size_bits(p.dtb.size ? p.dtb.size + header : 0);
-    // The rootserver's virtual range: image, IPC buffer, bootinfo, extra bootinfo.
-    const std::uint64_t ui_end = p.rootserver_vaddr + detail::round_up(p.rootserver.size, detail::page);
+    const kernel::boot_memory<32> mem = kernel_boot_memory(p, img);
     const std::uint64_t extra = mem.extra_bi_bits ? std::uint64_t{1} << mem.extra_bi_bits : 0;
-    const std::uint64_t it_end = ui_end + 2 * detail::page + extra;
-    mem.n_paging = n_paging(cfg.target, p.rootserver_vaddr, it_end);
 
     auto b = kernel::create_boot_untypeds<max_boot_untypeds, 16>(cfg, mem);
     if (!b) {
