@@ -68,10 +68,10 @@ enum class item : std::uint8_t {
 [[nodiscard]] constexpr std::string_view describe(item i) noexcept {
     switch (i) {
     case item::memory_map:
-        return "the memory map (\"Physical Memory Region from ...\" or \"Available phys memory regions\")";
-    case item::user_image: return "the user image (\"Moving loaded userland images to final location: ...\")";
-    case item::user_vrange: return "the user image's virtual range (\"... v_start=... v_end=...\")";
-    case item::lapic: return "the local APIC address (\"ACPI: MADT apic_addr=...\")";
+        return R"(the memory map ("Physical Memory Region from ..." or "Available phys memory regions"))";
+    case item::user_image: return R"(the user image ("Moving loaded userland images to final location: ..."))";
+    case item::user_vrange: return R"(the user image's virtual range ("... v_start=... v_end=..."))";
+    case item::lapic: return R"(the local APIC address ("ACPI: MADT apic_addr=..."))";
     case item::drhu: return "the IOMMU register addresses (the kernel does not print them)";
     }
     return "?";
@@ -364,8 +364,8 @@ constexpr void sort_merge(std::array<region, N>& a, std::size_t& n) noexcept {
     if (!log.user_vrange_seen)
         return failure(make_error(error_code::failed_lookup, static_cast<std::uint64_t>(item::user_vrange)));
     // it_v_reg: the image, then the IPC buffer, bootinfo and extra bootinfo pages.
-    mem.n_paging =
-        initial_paging_structures(arch::x86_64, log.user_vstart, detail::page_up(log.user_vend) + 3 * 0x1000);
+    mem.n_paging = initial_paging_structures(arch::x86_64, log.user_vstart,
+                                             detail::page_up(log.user_vend) + std::uint64_t{3} * 0x1000);
     return mem;
 }
 
