@@ -1,9 +1,9 @@
 // `retype untypeds`: the untypeds the kernel hands the root task at boot, in
 // bootinfo order, with the CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS cut-off applied
-// and every untyped it drops named. Arm and RISC-V: from the same TOML / DTB
-// description `retype plan` takes (stages 1 and 2 of the planner). x86_64: from
-// the kernel's own boot log (kernel/x86_boot.hpp), since x86 learns its memory
-// map from multiboot. docs/boot-untypeds.md has the rules and their sources.
+// and every untyped it drops named. From the same TOML / DTB description
+// `retype plan` takes (stages 1 and 2 of the planner), or on x86_64 from the
+// kernel's own boot log (kernel/x86_boot.hpp), since x86 learns its memory map
+// from multiboot. docs/boot-untypeds.md has the rules and their sources.
 #include "commands.hpp"
 #include "plan_io.hpp"
 
@@ -31,7 +31,7 @@ void usage(std::FILE* out) {
                "       retype untypeds --x86-boot-log LOG [--kernel-boot-end ADDR] [--drhu ADDR]...\n"
                "                       [--root-cnode-bits N] [--max-bootinfo-untypeds N] [--mcs] [--json]\n"
                "  the initial untypeds the kernel hands the root task, in bootinfo order (docs/boot-untypeds.md)\n"
-               "  FILE.toml              a `retype plan` description (aarch64, riscv64, ...); without it and\n"
+               "  FILE.toml              a `retype plan` description (any architecture); without it and\n"
                "                         without a log: the built-in qemu-arm-virt example\n"
                "  --dtb FILE             take RAM and reserved-memory from a device tree blob\n"
                "  --x86-boot-log LOG     x86_64: the kernel's serial log (memory map, images, APICs)\n"
@@ -303,12 +303,6 @@ int untypeds_main(int argc, char** argv) {
         }
         mem = *m;
     } else {
-        if (cfg.target == kernel::arch::x86_64) {
-            std::fputs("retype untypeds: x86_64 learns its memory map from multiboot at boot; pass the kernel's "
-                       "boot log with --x86-boot-log\n",
-                       stderr);
-            return 2;
-        }
         plan::placed_images img{};
         const plan::stage_report st = plan::stage_elf_loader(p, img);
         if (st.state != plan::status::ok) {
