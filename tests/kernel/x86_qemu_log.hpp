@@ -1,11 +1,13 @@
-// The boot log of an x86_64 seL4 kernel under QEMU with 512 MiB (-m 512,
-// multiboot 1), in the kernel's own printf formats (boot_sys.c, boot.c,
-// acpi.c), trimmed to the lines that matter plus a few that do not. It is the
-// boot of sel4-untyped.md §5.7 / tests/kernel/boot.test.cpp's x86_qemu map:
-// QEMU's e820 map gives RAM [0x100000, 0x1ffe0000) above 1 MiB, the kernel ends
-// at 0x9a6000 and the 0x85000-byte user image is moved right behind it, so
-// arch_init_freemem reserves [0x100000, 0xa2b000); one IOAPIC at 0xfec00000 and
-// the local APIC at 0xfee00000. ki_boot_end (not printed) is 0xffffffff80800000.
+// A boot log of an x86_64 seL4 kernel under QEMU with 512 MiB (-m 512,
+// multiboot 1), written line by line in the kernel's own printf formats
+// (boot_sys.c, src/kernel/boot.c, acpi.c) for the boot behind
+// tests/kernel/boot.test.cpp's x86_qemu map: QEMU's e820 map gives RAM
+// [0x100000, 0x1ffe0000) above 1 MiB, the kernel ends at 0x9a6000 and the
+// 0x85000-byte user image is moved right behind it, so arch_init_freemem
+// reserves [0x100000, 0xa2b000); one IOAPIC at 0xfec00000 and the local APIC
+// at 0xfee00000. The module, ACPI table and entry addresses are illustrative;
+// ki_boot_end (not printed) is 0xffffffff80800000. Lines that do not matter
+// to the layout are kept to show they are ignored.
 #pragma once
 
 #include <string_view>

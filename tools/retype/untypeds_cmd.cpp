@@ -27,21 +27,22 @@ constexpr std::size_t max_dropped = 1024; // dropped untypeds it names
 using full_list = kernel::boot_untypeds<max_listed, max_dropped>;
 
 void usage(std::FILE* out) {
-    std::fputs("usage: retype untypeds [FILE.toml] [--dtb FILE.dtb] [--json]\n"
-               "       retype untypeds --x86-boot-log LOG [--kernel-boot-end ADDR] [--drhu ADDR]...\n"
-               "                       [--root-cnode-bits N] [--max-bootinfo-untypeds N] [--mcs] [--json]\n"
-               "  the initial untypeds the kernel hands the root task, in bootinfo order (docs/boot-untypeds.md)\n"
-               "  FILE.toml              a `retype plan` description (any architecture); without it and\n"
-               "                         without a log: the built-in qemu-arm-virt example\n"
-               "  --dtb FILE             take RAM and reserved-memory from a device tree blob\n"
-               "  --x86-boot-log LOG     x86_64: the kernel's serial log (memory map, images, APICs)\n"
-               "  --kernel-boot-end ADDR x86_64: ki_boot_end (nm kernel.elf), virtual or physical\n"
-               "  --drhu ADDR            x86_64: an IOMMU's register page (the kernel does not print them)\n"
-               "  --root-cnode-bits N, --max-bootinfo-untypeds N, --mcs   x86_64 kernel configuration\n"
-               "                         (with FILE.toml, its [platform] values are used)\n"
-               "  --json                 machine-readable (schema retype-untypeds/1)\n"
-               "exit status: 0 the list was computed, 1 the kernel would not boot this map, 2 bad usage or input\n",
-               out);
+    std::fputs(
+        "usage: retype untypeds [FILE.toml] [--dtb FILE.dtb] [--json]\n"
+        "       retype untypeds [FILE.toml] --x86-boot-log LOG --kernel-boot-end ADDR [--drhu ADDR]... [--json]\n"
+        "  either form also takes [--root-cnode-bits N] [--max-bootinfo-untypeds N] [--mcs]\n"
+        "  the initial untypeds the kernel hands the root task, in bootinfo order (docs/boot-untypeds.md)\n"
+        "  FILE.toml              a `retype plan` description (any architecture); without it and\n"
+        "                         without a log: the built-in qemu-arm-virt example\n"
+        "  --dtb FILE             take RAM and reserved-memory from a device tree blob\n"
+        "  --x86-boot-log LOG     x86_64: the kernel's serial log (memory map, images, APICs)\n"
+        "  --kernel-boot-end ADDR x86_64: ki_boot_end (nm kernel.elf), virtual or physical\n"
+        "  --drhu ADDR            x86_64: an IOMMU's register page (the kernel does not print them)\n"
+        "  --root-cnode-bits N, --max-bootinfo-untypeds N, --mcs\n"
+        "                         kernel configuration, overriding FILE.toml's (default: seL4's)\n"
+        "  --json                 machine-readable (schema retype-untypeds/1)\n"
+        "exit status: 0 the list was computed, 1 the kernel would not boot this map, 2 bad usage or input\n",
+        out);
 }
 
 bool parse_u64(std::string_view s, std::uint64_t& out) {
@@ -90,9 +91,10 @@ void write_text(std::FILE* out, const std::string& title, const full_list& b) {
         return;
     }
     std::fprintf(out,
-                 "dropped past the limit: %zu untypeds, no cap and lost to the system (%s RAM, %s device); "
+                 "dropped past the limit: %zu untyped%s, no cap and lost to the system (%s RAM, %s device); "
                  "raise CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS to %zu to keep them\n",
-                 b.dropped_count, bytes_text(b.dropped_ram_bytes).c_str(), bytes_text(b.dropped_device_bytes).c_str(),
+                 b.dropped_count, b.dropped_count == 1 ? "" : "s", bytes_text(b.dropped_ram_bytes).c_str(),
+                 bytes_text(b.dropped_device_bytes).c_str(),
                  std::size_t{b.cfg.max_bootinfo_untypeds} + b.dropped_count);
     for (std::size_t i = 0; i < b.dropped_listed(); ++i) {
         const kernel::untyped_desc& d = b.dropped[i];
@@ -260,19 +262,22 @@ int untypeds_main(int argc, char** argv) {
     }
     plan::platform& p = np->sys.plat;
 
-    kernel::boot_memory<32> mem{};
-    kernel::config cfg = p.kernel;
     if (!o.log.empty()) {
         if (o.file.empty()) {
-            cfg = kernel::config{.target = kernel::arch::x86_64};
+            p.kernel = kernel::config{.target = kernel::arch::x86_64};
             np->title = o.log;
-        } else if (cfg.target != kernel::arch::x86_64) {
+        } else if (p.kernel.target != kernel::arch::x86_64) {
             std::fputs("retype untypeds: --x86-boot-log with a description for another architecture\n", stderr);
             return 2;
         }
-        if (o.root_cnode_bits) cfg.root_cnode_bits = static_cast<std::uint8_t>(o.root_cnode_bits);
-        if (o.max_untypeds) cfg.max_bootinfo_untypeds = static_cast<std::uint32_t>(o.max_untypeds);
-        if (o.mcs) cfg.mcs = true;
+    }
+    if (o.root_cnode_bits) p.kernel.root_cnode_bits = static_cast<std::uint8_t>(o.root_cnode_bits);
+    if (o.max_untypeds) p.kernel.max_bootinfo_untypeds = static_cast<std::uint32_t>(o.max_untypeds);
+    if (o.mcs) p.kernel.mcs = true;
+    const kernel::config cfg = p.kernel;
+
+    kernel::boot_memory<32> mem{};
+    if (!o.log.empty()) {
         std::string text;
         if (!read_file(o.log, text)) {
             std::fprintf(stderr, "retype untypeds: %s: cannot read\n", o.log.c_str());
