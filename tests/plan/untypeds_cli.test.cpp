@@ -5,10 +5,16 @@
 
 #include <gtest/gtest.h>
 
+extern "C" {
+#include <elf.h>
+}
+
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <string>
 #include <sys/wait.h>
+#include <vector>
 
 namespace {
 
@@ -126,6 +132,81 @@ TEST(UntypedsCli, X86DescriptionAgreesWithTheBootLog) {
     const auto body = [](const std::string& s) { return s.substr(s.find('\n')); };
     EXPECT_EQ(body(from_toml.out), body(from_log.out));
     EXPECT_TRUE(has(from_toml, "96 initial untypeds in bootinfo order (65 device, 31 RAM)")) << from_toml.out;
+}
+
+// A minimal kernel.elf: one PT_LOAD segment and a symbol table with
+// ki_boot_end and ki_end, laid out by hand.
+std::string write_kernel_elf(const std::string& name, std::uint16_t machine, std::uint64_t vaddr, std::uint64_t paddr,
+                             std::uint64_t boot_end, std::uint64_t end) {
+    const char strtab[] = "\0ki_boot_end\0ki_end";
+    const char shstrtab[] = "\0.symtab\0.strtab\0.shstrtab";
+    Elf64_Sym syms[3] = {};
+    syms[1].st_name = 1;
+    syms[1].st_value = boot_end;
+    syms[2].st_name = 13;
+    syms[2].st_value = end;
+    const std::size_t ph_off = sizeof(Elf64_Ehdr), sym_off = ph_off + sizeof(Elf64_Phdr);
+    const std::size_t str_off = sym_off + sizeof syms, shstr_off = str_off + sizeof strtab;
+    const std::size_t sh_off = (shstr_off + sizeof shstrtab + 7) / 8 * 8;
+    Elf64_Ehdr eh{};
+    std::memcpy(eh.e_ident, ELFMAG, SELFMAG);
+    eh.e_ident[EI_CLASS] = ELFCLASS64;
+    eh.e_ident[EI_DATA] = ELFDATA2LSB;
+    eh.e_ident[EI_VERSION] = EV_CURRENT;
+    eh.e_type = ET_EXEC;
+    eh.e_machine = machine;
+    eh.e_version = EV_CURRENT;
+    eh.e_phoff = ph_off;
+    eh.e_shoff = sh_off;
+    eh.e_ehsize = sizeof(Elf64_Ehdr);
+    eh.e_phentsize = sizeof(Elf64_Phdr);
+    eh.e_phnum = 1;
+    eh.e_shentsize = sizeof(Elf64_Shdr);
+    eh.e_shnum = 4;
+    eh.e_shstrndx = 3;
+    Elf64_Phdr ph{};
+    ph.p_type = PT_LOAD;
+    ph.p_vaddr = vaddr;
+    ph.p_paddr = paddr;
+    Elf64_Shdr sh[4] = {};
+    sh[1] = Elf64_Shdr{1, SHT_SYMTAB, 0, 0, sym_off, sizeof syms, 2, 1, 8, sizeof(Elf64_Sym)};
+    sh[2] = Elf64_Shdr{9, SHT_STRTAB, 0, 0, str_off, sizeof strtab, 0, 0, 1, 0};
+    sh[3] = Elf64_Shdr{17, SHT_STRTAB, 0, 0, shstr_off, sizeof shstrtab, 0, 0, 1, 0};
+    std::vector<char> f(sh_off + sizeof sh);
+    std::memcpy(f.data(), &eh, sizeof eh);
+    std::memcpy(f.data() + ph_off, &ph, sizeof ph);
+    std::memcpy(f.data() + sym_off, syms, sizeof syms);
+    std::memcpy(f.data() + str_off, strtab, sizeof strtab);
+    std::memcpy(f.data() + shstr_off, shstrtab, sizeof shstrtab);
+    std::memcpy(f.data() + sh_off, sh, sizeof sh);
+    return write_temp(name, std::string(f.begin(), f.end()));
+}
+
+TEST(UntypedsCli, KernelElfGivesTheBootPart) {
+    // riscv64: the first segment links KERNEL_ELF_BASE 0xffffffff80200000 to
+    // 0x80200000; ki_boot_end 0x3000 and ki_end 0x40000 above it are the
+    // example's kernel_boot_size and kernel size, so the list is the same.
+    std::ifstream in(riscv);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    text.erase(text.find("kernel_image = "), text.find("dtb = ") - text.find("kernel_image = "));
+    const std::string bare = write_temp("riscv_bare.toml", text);
+    const std::string elf =
+        write_kernel_elf("riscv.elf", EM_RISCV, 0xffffffff80200000, 0x80200000, 0xffffffff80203000, 0xffffffff80240000);
+    const run_result with_elf = run(bare + " --kernel-elf " + elf);
+    ASSERT_EQ(with_elf.status, 0) << with_elf.out;
+    EXPECT_EQ(with_elf.out, run(riscv).out);
+    // Without the ELF the boot-code untypeds are missing.
+    EXPECT_FALSE(has(run(bare), "0x80202000 ")) << run(bare).out;
+
+    // x86_64: the boot code is linked physically; ki_boot_end is 0xffffffff80000000 above its paddr.
+    const std::string log = write_temp("x86e.log", std::string(retype_test::x86_qemu_512m_log));
+    const std::string x86elf =
+        write_kernel_elf("x86.elf", EM_X86_64, 0x100000, 0x100000, 0xffffffff80800000, 0xffffffff809a6000);
+    const run_result x = run("--x86-boot-log " + log + " --kernel-elf " + x86elf + " --root-cnode-bits 16");
+    ASSERT_EQ(x.status, 0) << x.out;
+    EXPECT_EQ(x.out, run("--x86-boot-log " + log + " --kernel-boot-end 0x800000 --root-cnode-bits 16").out);
+    // Not an ELF file.
+    EXPECT_EQ(run(bare + " --kernel-elf " + bare).status, 2);
 }
 
 TEST(UntypedsCli, BadUsage) {

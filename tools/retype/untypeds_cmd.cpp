@@ -12,12 +12,18 @@
 #include <retype/plan/boot_stages.hpp>
 #include <retype/plan/examples.hpp>
 
+extern "C" {
+#include <elf.h>
+}
+
 #include <charconv>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace retype::cli {
 namespace {
@@ -176,8 +182,81 @@ std::string log_error_text(const std::string& path, const error& e) {
     return path + ": " + std::string(name(e.code));
 }
 
+// What the kernel ELF says about the kernel image: the first loadable
+// segment (KERNEL_ELF_BASE and KERNEL_ELF_PADDR_BASE on Arm and RISC-V) and
+// the symbols ki_boot_end and ki_end (include/hardware.h, the linker scripts).
+struct kernel_elf {
+    std::uint64_t seg_vaddr = 0;
+    std::uint64_t seg_paddr = 0;
+    std::uint64_t boot_end = 0; // ki_boot_end, kernel-virtual
+    std::uint64_t end = 0;      // ki_end, kernel-virtual
+};
+
+template <class Ehdr, class Phdr, class Shdr, class Sym>
+bool parse_elf(const std::vector<char>& f, kernel_elf& out) {
+    const auto fits = [&](std::uint64_t off, std::uint64_t len) { return off <= f.size() && len <= f.size() - off; };
+    const auto at = [&](auto& v, std::uint64_t off) {
+        if (!fits(off, sizeof v)) return false;
+        std::memcpy(&v, f.data() + off, sizeof v);
+        return true;
+    };
+    Ehdr eh{};
+    if (!at(eh, 0)) return false;
+    bool seg = false;
+    for (unsigned i = 0; i < eh.e_phnum && !seg; ++i) {
+        Phdr ph{};
+        if (!at(ph, eh.e_phoff + std::uint64_t{i} * eh.e_phentsize)) return false;
+        if (ph.p_type == PT_LOAD) {
+            out.seg_vaddr = ph.p_vaddr;
+            out.seg_paddr = ph.p_paddr;
+            seg = true;
+        }
+    }
+    bool boot = false, end = false;
+    for (unsigned i = 0; i < eh.e_shnum; ++i) {
+        Shdr sh{};
+        if (!at(sh, eh.e_shoff + std::uint64_t{i} * eh.e_shentsize)) return false;
+        if (sh.sh_type != SHT_SYMTAB || sh.sh_entsize != sizeof(Sym)) continue;
+        Shdr str{};
+        if (!at(str, eh.e_shoff + std::uint64_t{sh.sh_link} * eh.e_shentsize) || !fits(str.sh_offset, str.sh_size))
+            return false;
+        for (std::uint64_t off = 0; off + sizeof(Sym) <= sh.sh_size; off += sizeof(Sym)) {
+            Sym sym{};
+            if (!at(sym, sh.sh_offset + off)) return false;
+            if (sym.st_name >= str.sh_size) continue;
+            const char* name = f.data() + str.sh_offset + sym.st_name;
+            const std::string_view n(name, strnlen(name, str.sh_size - sym.st_name));
+            if (n == "ki_boot_end") {
+                out.boot_end = sym.st_value;
+                boot = true;
+            } else if (n == "ki_end") {
+                out.end = sym.st_value;
+                end = true;
+            }
+        }
+    }
+    return seg && boot && end;
+}
+
+bool read_kernel_elf(const std::string& path, kernel_elf& out, std::string& err) {
+    std::string text;
+    if (!read_file(path, text)) {
+        err = path + ": cannot read";
+        return false;
+    }
+    const std::vector<char> f(text.begin(), text.end());
+    if (f.size() < EI_NIDENT || std::memcmp(f.data(), ELFMAG, SELFMAG) != 0 || f[EI_DATA] != ELFDATA2LSB) {
+        err = path + ": not a little-endian ELF file";
+        return false;
+    }
+    const bool ok = f[EI_CLASS] == ELFCLASS64 ? parse_elf<Elf64_Ehdr, Elf64_Phdr, Elf64_Shdr, Elf64_Sym>(f, out)
+                                              : parse_elf<Elf32_Ehdr, Elf32_Phdr, Elf32_Shdr, Elf32_Sym>(f, out);
+    if (!ok) err = path + ": no loadable segment, or no ki_boot_end / ki_end symbol (a seL4 kernel.elf?)";
+    return ok;
+}
+
 struct options {
-    std::string file, dtb, log;
+    std::string file, dtb, log, elf;
     bool json = false;
     bool mcs = false;
     std::uint64_t boot_end = 0;
@@ -207,8 +286,8 @@ int parse_args(int argc, char** argv, options& o) {
             o.mcs = true;
         } else if (a == "-h" || a == "--help") {
             return 1;
-        } else if ((a == "--dtb" || a == "--x86-boot-log") && has_value) {
-            (a == "--dtb" ? o.dtb : o.log) = argv[++i];
+        } else if ((a == "--dtb" || a == "--x86-boot-log" || a == "--kernel-elf") && has_value) {
+            (a == "--dtb" ? o.dtb : a == "--kernel-elf" ? o.elf : o.log) = argv[++i];
         } else if (a == "--kernel-boot-end") {
             if (!number(o.boot_end, ~std::uint64_t{0})) return 2;
         } else if (a == "--root-cnode-bits") {
@@ -271,6 +350,27 @@ int untypeds_main(int argc, char** argv) {
             return 2;
         }
     }
+    if (!o.elf.empty()) {
+        kernel_elf ke{};
+        std::string err;
+        if (!read_kernel_elf(o.elf, ke, err)) {
+            std::fprintf(stderr, "retype untypeds: %s\n", err.c_str());
+            return 2;
+        }
+        const bool x86 = !o.log.empty() || p.kernel.target == kernel::arch::x86_64;
+        // x86_64 links the boot code physically; the rest is at KERNEL_ELF_BASE,
+        // 0xffffffff80000000 above its paddr (src/plat/pc99/linker.lds). Arm and
+        // RISC-V: relative to the first segment, as seL4/microkit's tool does.
+        const std::uint64_t base_v =
+            x86 ? kernel::x86::kernel_elf_base_offset + kernel::x86::kernel_elf_paddr_base : ke.seg_vaddr;
+        if (ke.boot_end < base_v || ke.end < ke.boot_end) {
+            std::fprintf(stderr, "retype untypeds: %s: ki_boot_end / ki_end below the kernel's base\n", o.elf.c_str());
+            return 2;
+        }
+        if (o.boot_end == 0) o.boot_end = ke.boot_end;
+        p.kernel_boot_size = ke.boot_end - base_v;
+        if (p.kernel_image.size == 0) p.kernel_image.size = ke.end - base_v;
+    }
     if (o.root_cnode_bits) p.kernel.root_cnode_bits = static_cast<std::uint8_t>(o.root_cnode_bits);
     if (o.max_untypeds) p.kernel.max_bootinfo_untypeds = static_cast<std::uint32_t>(o.max_untypeds);
     if (o.mcs) p.kernel.mcs = true;
@@ -289,8 +389,8 @@ int untypeds_main(int argc, char** argv) {
             return 2;
         }
         if (o.boot_end == 0) {
-            std::fputs("retype untypeds: x86_64 needs --kernel-boot-end (the kernel does not print ki_boot_end; "
-                       "`nm kernel.elf | grep ki_boot_end`)\n",
+            std::fputs("retype untypeds: x86_64 needs --kernel-elf or --kernel-boot-end (the kernel does not print "
+                       "ki_boot_end; `nm kernel.elf | grep ki_boot_end`)\n",
                        stderr);
             return 2;
         }
