@@ -17,6 +17,7 @@
 #include <retype/kernel/machine.hpp>
 #include <retype/kernel/object_type.hpp>
 #include <retype/kernel/untyped.hpp>
+#include <retype/kernel/x86_boot.hpp>
 
 // allocator policies
 #include <retype/policy/alignment_source.hpp>

@@ -4,6 +4,9 @@
 // what is left, no larger than the start's alignment (pptr 0 is aligned to
 // anything) nor seL4_MaxUntypedBits; pieces below 16 bytes are lost.
 #include <retype/kernel/boot.hpp>
+#include <retype/kernel/x86_boot.hpp>
+
+#include "x86_qemu_log.hpp"
 
 #include <gtest/gtest.h>
 
@@ -213,6 +216,48 @@ TEST(Boot, X86QemuMatchesTheObservedBootinfo) {
     EXPECT_EQ(b.freemem_count, 1u);
     expect_kernel_acceptable(x86_qemu, b);
     EXPECT_EQ(accounted(b, x86_qemu_mem), std::uint64_t{1} << 47);
+}
+
+// The same boot read back from the kernel's console: the log's memory map,
+// images and APICs give exactly x86_qemu_mem (reserved list and kernel-device
+// pages, one-page extra bootinfo, 3 paging structures for [0x400000, 0x488000)),
+// so the list is x86_expected. Evaluated by the compiler.
+constexpr auto x86_log_boot = [] {
+    auto log = x86::parse_boot_log(retype_test::x86_qemu_512m_log);
+    Expects(log.has_value());
+    log->kernel_boot_end = 0x800000;
+    auto mem = x86::layout(x86_qemu, *log);
+    Expects(mem.has_value());
+    return create_boot_untypeds<230>(x86_qemu, *mem);
+}();
+static_assert(x86_log_boot.has_value() && x86_log_boot->count == 96);
+
+TEST(Boot, X86BootLogGivesTheObservedBootinfo) {
+    ASSERT_TRUE(x86_log_boot.has_value());
+    ASSERT_EQ(x86_log_boot->count, x86_expected.size());
+    for (std::size_t i = 0; i < x86_expected.size(); ++i) EXPECT_EQ(x86_log_boot->list[i], x86_expected[i]) << i;
+    EXPECT_EQ(x86_log_boot->rootserver, x86_boot->rootserver);
+
+    // Without the "Available phys memory regions" / "Reserved virt address space
+    // regions" blocks and the "Adding physical memory region" line, the raw
+    // multiboot map and the user-image line give the same map.
+    std::string_view text = retype_test::x86_qemu_512m_log;
+    std::string_view raw = text.substr(0, text.find("Available phys memory regions"));
+    auto log = x86::parse_boot_log(raw);
+    ASSERT_TRUE(log.has_value());
+    EXPECT_FALSE(log->available_seen);
+    EXPECT_FALSE(log->reserved_seen);
+    log->n_added = 0;
+    log->kernel_boot_end = 0x800000;
+    auto mem = x86::layout(x86_qemu, *log);
+    ASSERT_TRUE(mem.has_value());
+    ASSERT_EQ(mem->ram_count, x86_qemu_mem.ram_count);
+    EXPECT_EQ(mem->ram[0], x86_qemu_mem.ram[0]);
+    ASSERT_EQ(mem->reserved_count, x86_qemu_mem.reserved_count);
+    for (std::size_t i = 0; i < mem->reserved_count; ++i) EXPECT_EQ(mem->reserved[i], x86_qemu_mem.reserved[i]) << i;
+    EXPECT_EQ(mem->kernel_boot, x86_qemu_mem.kernel_boot);
+    EXPECT_EQ(mem->extra_bi_bits, x86_qemu_mem.extra_bi_bits);
+    EXPECT_EQ(mem->n_paging, x86_qemu_mem.n_paging);
 }
 
 TEST(Boot, RootserverSizeAndAlignment) {

@@ -98,8 +98,8 @@ bool read_platform(reader& rd, const toml::table& t, platform& p) {
         !rd.small(t, "max_bootinfo_untypeds", p.kernel.max_bootinfo_untypeds, 1u << 20) ||
         !rd.small(t, "fan_out_limit", p.kernel.fan_out_limit, 1u << 20) || !rd.boolean(t, "mcs", p.kernel.mcs) ||
         !rd.u64(t, "device_top", p.kernel.device_top) || !rd.img(t, "kernel_image", p.kernel_image) ||
-        !rd.img(t, "dtb", p.dtb) || !rd.img(t, "rootserver", p.rootserver, &p.rootserver_vaddr) ||
-        !rd.img(t, "elfloader", p.elfloader))
+        !rd.u64(t, "kernel_boot_size", p.kernel_boot_size) || !rd.img(t, "dtb", p.dtb) ||
+        !rd.img(t, "rootserver", p.rootserver, &p.rootserver_vaddr) || !rd.img(t, "elfloader", p.elfloader))
         return false;
     if (const toml::array* a = t["ram"].as_array()) {
         for (const toml::node& n : *a) {

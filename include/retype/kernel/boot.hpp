@@ -225,6 +225,32 @@ struct emitter {
     return static_cast<std::uint8_t>(bits);
 }
 
+/// arch_get_n_paging (src/arch/x86/64/kernel/vspace.c, src/arch/arm/64/kernel/vspace.c,
+/// src/arch/riscv/kernel/vspace.c, src/arch/arm/32/kernel/vspace.c): the paging
+/// structures below the root that map the root task's virtual range [vstart, vend),
+/// one per 2^level block touched at each level a structure covers (get_n_paging).
+/// x86_64 with CONFIG_IOMMU adds the IO page tables of the ACPI RMRR regions
+/// (vtd_get_n_paging), which this does not count.
+[[nodiscard]] constexpr std::uint64_t initial_paging_structures(arch a, std::uint64_t vstart,
+                                                                std::uint64_t vend) noexcept {
+    unsigned levels[3] = {21, 30, 39};
+    std::size_t n = 3;
+    switch (a) {
+    case arch::x86_64:
+    case arch::aarch64: n = 3; break; // PT, PD, PUD/PDPT below the 4-level root
+    case arch::aarch64_hyp:           // 3-level stage-2 tables (40-bit IPA)
+    case arch::riscv64: n = 2; break; // Sv39: two levels below the root
+    case arch::aarch32:
+        levels[0] = 20;
+        n = 1;
+        break; // a second-level table maps 1 MiB
+    }
+    if (vend <= vstart) return 0;
+    std::uint64_t count = 0;
+    for (std::size_t i = 0; i < n; ++i) count += ((vend - 1) >> levels[i]) - (vstart >> levels[i]) + 1;
+    return count;
+}
+
 /// calculate_rootserver_size (src/kernel/boot.c): root CNode, TCB, IPC buffer,
 /// bootinfo, ASID pool, extra bootinfo, VSpace root, MCS SchedContext, and the
 /// user image's paging structures.

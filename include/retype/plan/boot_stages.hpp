@@ -7,6 +7,7 @@
 #include <retype/kernel/arch.hpp>
 #include <retype/kernel/boot.hpp>
 #include <retype/kernel/object_type.hpp>
+#include <retype/kernel/x86_boot.hpp>
 #include <retype/plan/description.hpp>
 #include <retype/plan/diagnostic.hpp>
 
@@ -50,12 +51,29 @@ struct range_list {
     }
 };
 
-/// The RAM the kernel is built with: DT memory, merged, minus no-map reserved
-/// regions, the first base aligned up to KERNEL_PHYS_ALIGN (seL4's
-/// tools/hardware/utils/memory.py).
+/// x86_64's parse_mem_map / add_mem_p_regs (src/arch/x86/kernel/boot_sys.c) on
+/// one multiboot "usable" entry: dropped if it starts below HIGHMEM_PADDR
+/// (1 MiB) or is shorter than a page, else rounded inwards to 4 KiB, and
+/// clamped to PADDR_TOP (dropped at or above it). Returns an empty range if dropped.
+[[nodiscard]] constexpr range x86_usable(const range& r, paddr_t paddr_top) noexcept {
+    if (r.base < kernel::x86::highmem_paddr || r.size < page) return range{};
+    const paddr_t b = round_up(r.base, page);
+    paddr_t e = (r.base + r.size) / page * page;
+    if (b >= e || b >= paddr_top) return range{};
+    if (e > paddr_top) e = paddr_top;
+    return range{b, e - b};
+}
+
+/// The RAM the kernel boots with. Arm and RISC-V: DT memory, merged, minus no-map
+/// reserved regions, the first base aligned up to KERNEL_PHYS_ALIGN on Arm
+/// (seL4's tools/hardware/utils/memory.py; tools/hardware/config.py gives RISC-V
+/// no alignment). x86_64: each RAM region as a multiboot entry (x86_usable),
+/// minus no-map regions, not merged (add_mem_p_regs keeps entries apart).
 [[nodiscard]] constexpr range_list kernel_ram(const platform& p) noexcept {
+    const bool x86 = p.kernel.target == kernel::arch::x86_64;
     range_list ram;
-    for (std::size_t i = 0; i < p.n_ram; ++i) ram.push(p.ram[i]);
+    for (std::size_t i = 0; i < p.n_ram; ++i)
+        ram.push(x86 ? x86_usable(p.ram[i], kernel::traits(p.kernel).paddr_top) : p.ram[i]);
     ram.sort();
     range_list out;
     for (std::size_t i = 0; i < ram.count; ++i) {
@@ -74,6 +92,7 @@ struct range_list {
         }
         if (cur < end) out.push(range{cur, end - cur});
     }
+    if (x86) return out;
     // Merge adjacent pieces (memory.py merges DT memory nodes).
     range_list merged;
     for (std::size_t i = 0; i < out.count; ++i) {
@@ -82,7 +101,8 @@ struct range_list {
         else
             merged.push(out.at[i]);
     }
-    if (merged.count) {
+    const bool arm = p.kernel.target != kernel::arch::riscv64;
+    if (merged.count && arm) {
         const std::uint64_t align = std::uint64_t{1} << kernel::traits(p.kernel).kernel_phys_align_bits;
         range& first = merged.at[0];
         const paddr_t b = round_up(first.base, align);
@@ -114,7 +134,9 @@ struct placed_images {
 };
 
 /// Stage 1: the ELF loader. Places what has no address (kernel at the first
-/// kernel RAM, DTB and rootserver page-aligned after it) and checks every image
+/// kernel RAM, on x86_64 at 1 MiB; DTB and rootserver page-aligned after it;
+/// on x86_64 the kernel moves the user image right behind itself, the same
+/// place when there is no DTB) and checks every image
 /// lies inside one RAM region, outside no-map regions, and apart from the others.
 [[nodiscard]] constexpr stage_report stage_elf_loader(const platform& p, placed_images& out) noexcept {
     stage_report r{};
@@ -131,7 +153,8 @@ struct placed_images {
             r.cause = finding{.what = problem::no_ram_for_kernel, .needed = images, .available = 0};
             return r;
         }
-        k = kram.at[0].base;
+        // x86_64: the kernel is linked to load at KERNEL_ELF_PADDR_BASE (src/plat/pc99/linker.lds).
+        k = p.kernel.target == kernel::arch::x86_64 ? kernel::x86::kernel_elf_paddr_base : kram.at[0].base;
     }
     out.kernel = range{k, p.kernel_image.size};
     out.dtb = range{p.dtb.paddr ? p.dtb.paddr : detail::round_up(out.kernel.end(), detail::page), p.dtb.size};
@@ -197,25 +220,84 @@ struct boot_outcome {
 /// seL4_CapSMC, libsel4/include/sel4/bootinfo_types.h).
 inline constexpr std::uint64_t initial_caps = 16;
 
-/// arch_get_n_paging: paging structures below the root for [start, end), one per
-/// 2^level block touched, at each level a structure covers.
+/// arch_get_n_paging (kernel/boot.hpp's initial_paging_structures).
 [[nodiscard]] constexpr std::uint64_t n_paging(kernel::arch a, std::uint64_t start, std::uint64_t end) noexcept {
-    unsigned levels[3] = {21, 30, 39};
-    std::size_t n = 3;
-    switch (a) {
-    case kernel::arch::x86_64:
-    case kernel::arch::aarch64: n = 3; break; // PT, PD, PUD below the 4-level root
-    case kernel::arch::aarch64_hyp:           // 3-level stage-2 tables (40-bit IPA)
-    case kernel::arch::riscv64: n = 2; break; // Sv39: two levels below the root
-    case kernel::arch::aarch32:
-        levels[0] = 20;
-        n = 1;
-        break; // a second-level table maps 1 MiB
+    return kernel::initial_paging_structures(a, start, end);
+}
+
+/// seL4_LargePageBits on RISC-V (21 on riscv64), seL4_PageBits elsewhere: the
+/// size of one kernel device frame. seL4's build maps each kernel device
+/// (devices_gen.h's kernel_device_frames, tools/hardware/outputs/c_header.py)
+/// in frames of this size, and map_kernel_devices reserves each frame whole
+/// (src/arch/riscv/machine/hardware.c: BIT(seL4_LargePageBits);
+/// src/arch/arm/machine/hardware.c: BIT(PAGE_BITS)).
+[[nodiscard]] constexpr unsigned kernel_device_frame_bits(kernel::arch a) noexcept {
+    return a == kernel::arch::riscv64 ? 21u : 12u;
+}
+
+/// The memory map the kernel boots with on this platform. Arm and RISC-V:
+/// kernel RAM, and reserved the kernel image, DTB, rootserver image and each
+/// kernel device frame (merged where they touch, as reserve_region merges).
+/// x86_64 (kernel/x86_boot.hpp has the rules and sources): RAM by
+/// parse_mem_map's rules, reserved [KERNEL_ELF_PADDR_BASE, end of the user
+/// image), each kernel device page (LAPIC, IOAPICs, IOMMUs) and the MSI
+/// window, a one-page extra bootinfo. Both: the boot-only kernel part and the
+/// root task's paging. Requires stage 1's placements. Complexity: O(R^2) for R regions.
+[[nodiscard]] constexpr kernel::boot_memory<32> kernel_boot_memory(const platform& p,
+                                                                   const placed_images& img) noexcept {
+    const kernel::config& cfg = p.kernel;
+    const kernel::arch_traits t = kernel::traits(cfg);
+    const bool x86 = cfg.target == kernel::arch::x86_64;
+    kernel::boot_memory<32> mem{};
+    const detail::range_list kram = detail::kernel_ram(p);
+    for (std::size_t i = 0; i < kram.count; ++i) mem.add_ram(kernel::region{kram.at[i].base, kram.at[i].end()});
+    detail::range_list res;
+    if (x86) {
+        // arch_init_freemem's one region: from the kernel's base to the end of the user image.
+        const paddr_t end =
+            detail::round_up(img.rootserver.size ? img.rootserver.end() : img.kernel.end(), detail::page);
+        res.push(range{img.kernel.base, end - img.kernel.base});
+        if (t.device_top > kernel::x86::msi_base) res.push(range{kernel::x86::msi_base, 8});
+    } else {
+        res.push(range{img.kernel.base, img.kernel.size});
+        res.push(range{img.dtb.base, img.dtb.size});
+        res.push(range{img.rootserver.base, detail::round_up(img.rootserver.size, detail::page)});
     }
-    if (end <= start) return 0;
-    std::uint64_t count = 0;
-    for (std::size_t i = 0; i < n; ++i) count += ((end - 1) >> levels[i]) - (start >> levels[i]) + 1;
-    return count;
+    // A kernel device frame starts at a frame boundary (the build aligns each
+    // device's range down to one) and is reserved whole.
+    const std::uint64_t frame = std::uint64_t{1} << kernel_device_frame_bits(cfg.target);
+    for (std::size_t i = 0; i < p.n_kernel_devices; ++i) res.push(range{p.kernel_devices[i] & ~(frame - 1), frame});
+    res.sort();
+    detail::range_list merged;
+    for (std::size_t i = 0; i < res.count; ++i) {
+        const range& next = res.at[i];
+        if (merged.count > 0 && next.base <= merged.at[merged.count - 1].end()) {
+            range& last = merged.at[merged.count - 1];
+            if (next.end() > last.end()) last.size = next.end() - last.base;
+        } else {
+            merged.push(next);
+        }
+    }
+    for (std::size_t i = 0; i < merged.count; ++i)
+        mem.add_reserved(kernel::region{merged.at[i].base, merged.at[i].end()});
+    // get_p_reg_kernel_img_boot: [KERNEL_ELF_PADDR_BASE, phys(ki_boot_end)), handed
+    // back as RAM untypeds after the device untypeds (create_untypeds).
+    if (p.kernel_boot_size != 0)
+        mem.kernel_boot = kernel::region{img.kernel.base, img.kernel.base + p.kernel_boot_size};
+    if (x86) {
+        mem.max_freemem = kernel::x86::max_freemem;
+        mem.extra_bi_bits = 12; // see kernel/x86_boot.hpp's layout
+    } else {
+        // Extra bootinfo on ARM and RISC-V carries the DTB behind a seL4_BootInfoHeader (two words).
+        const std::uint64_t header = std::uint64_t{t.word_bits} / 8 * 2;
+        mem.extra_bi_bits = kernel::extra_bi_size_bits(p.dtb.size ? p.dtb.size + header : 0);
+    }
+    // The rootserver's virtual range: image, IPC buffer, bootinfo, extra bootinfo.
+    const std::uint64_t ui_end = p.rootserver_vaddr + detail::round_up(p.rootserver.size, detail::page);
+    const std::uint64_t extra = mem.extra_bi_bits ? std::uint64_t{1} << mem.extra_bi_bits : 0;
+    const std::uint64_t it_end = ui_end + 2 * detail::page + extra;
+    mem.n_paging = n_paging(cfg.target, p.rootserver_vaddr, it_end);
+    return mem;
 }
 
 /// Stage 2: the kernel's boot. Requires stage 1's placements.
@@ -226,24 +308,8 @@ inline constexpr std::uint64_t initial_caps = 16;
     r.state = status::ok;
     const kernel::config& cfg = p.kernel;
     const kernel::arch_traits t = kernel::traits(cfg);
-    kernel::boot_memory<32> mem{};
-    const detail::range_list kram = detail::kernel_ram(p);
-    for (std::size_t i = 0; i < kram.count; ++i) mem.add_ram(kernel::region{kram.at[i].base, kram.at[i].end()});
-    detail::range_list res;
-    res.push(range{img.kernel.base, img.kernel.size});
-    res.push(range{img.dtb.base, img.dtb.size});
-    res.push(range{img.rootserver.base, detail::round_up(img.rootserver.size, detail::page)});
-    for (std::size_t i = 0; i < p.n_kernel_devices; ++i) res.push(range{p.kernel_devices[i], detail::page});
-    res.sort();
-    for (std::size_t i = 0; i < res.count; ++i) mem.add_reserved(kernel::region{res.at[i].base, res.at[i].end()});
-    // Extra bootinfo on ARM carries the DTB behind a seL4_BootInfoHeader (two words).
-    const std::uint64_t header = std::uint64_t{t.word_bits} / 8 * 2;
-    mem.extra_bi_bits = kernel::extra_bi_size_bits(p.dtb.size ? p.dtb.size + header : 0);
-    // The rootserver's virtual range: image, IPC buffer, bootinfo, extra bootinfo.
-    const std::uint64_t ui_end = p.rootserver_vaddr + detail::round_up(p.rootserver.size, detail::page);
+    const kernel::boot_memory<32> mem = kernel_boot_memory(p, img);
     const std::uint64_t extra = mem.extra_bi_bits ? std::uint64_t{1} << mem.extra_bi_bits : 0;
-    const std::uint64_t it_end = ui_end + 2 * detail::page + extra;
-    mem.n_paging = n_paging(cfg.target, p.rootserver_vaddr, it_end);
 
     auto b = kernel::create_boot_untypeds<max_boot_untypeds, 16>(cfg, mem);
     if (!b) {

@@ -87,12 +87,14 @@ struct platform {
     std::array<reserved_region, max_reserved_regions> reserved{};
     std::size_t n_reserved = 0;
     image kernel_image{};
+    std::uint64_t kernel_boot_size = 0; // [kernel, kernel + this): boot-only part (ki_boot_end), freed after boot
     image dtb{};
     image rootserver{};                        // the capDL loader's ELF image (it embeds every component)
     std::uint64_t rootserver_vaddr = 0x400000; // where the rootserver image is linked (its paging structures)
     image elfloader{};                         // optional: where the ELF loader itself runs (0 size: not checked)
-    // Device frames the kernel keeps for itself (interrupt controller, ...): 4 KiB
-    // each, reserved at boot, so they split the device untypeds around them.
+    // Device frames the kernel keeps for itself (devices_gen.h's kernel_device_frames:
+    // interrupt controller, ...), reserved at boot whole: 4 KiB each on Arm, 2 MiB
+    // on riscv64 (plan/boot_stages.hpp), so they split the device untypeds around them.
     std::array<paddr_t, 8> kernel_devices{};
     std::size_t n_kernel_devices = 0;
 
