@@ -14,16 +14,20 @@ namespace {
 using namespace retype::plan;
 
 std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
+// printf into a string of the length the text needs (no fixed buffer: a long
+// title is never cut inside a tag).
 std::string fmt(const char* f, ...) {
-    char buf[1024];
     va_list ap;
     va_start(ap, f);
-    std::vsnprintf(buf, sizeof buf, f, ap);
+    va_list again;
+    va_copy(again, ap);
+    const int n = std::vsnprintf(nullptr, 0, f, ap);
     va_end(ap);
-    return buf;
+    std::string out(n > 0 ? static_cast<std::size_t>(n) : 0, '\0');
+    if (n > 0) std::vsnprintf(out.data(), out.size() + 1, f, again);
+    va_end(again);
+    return out;
 }
-
-std::string hex(std::uint64_t v) { return fmt("0x%" PRIx64, v); }
 
 std::string comp_name(const plan_system& sys, std::uint16_t c) {
     if (c >= sys.n_components) return "?";
@@ -51,6 +55,8 @@ const char* blocker_text(blocker b) {
 }
 
 } // namespace
+
+std::string hex(std::uint64_t v) { return fmt("0x%" PRIx64, v); }
 
 std::string bytes_text(std::uint64_t b) {
     static const char* const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
