@@ -16,10 +16,11 @@ struct run_result {
     std::string out; // stdout and stderr together
 };
 
-/// `retype ARGS 2>&1`, through the shell (so ARGS may redirect).
+/// `retype 2>&1 ARGS`, through the shell (so ARGS may redirect stdout).
 inline run_result run_retype(const std::string& args) {
     run_result r;
-    const std::string cmd = std::string(RETYPE_CLI) + " " + args + " 2>&1";
+    const std::string cmd =
+        std::string(RETYPE_CLI) + " 2>&1 " + args; // stderr to the pipe even when ARGS redirect stdout
     std::FILE* p = popen(cmd.c_str(), "r");
     if (!p) return r;
     char buf[4096];

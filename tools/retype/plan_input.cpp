@@ -109,7 +109,7 @@ void sort_ram(plan::platform& p) noexcept {
         for (std::size_t j = i; j > 0 && p.ram[j].base < p.ram[j - 1].base; --j) std::swap(p.ram[j], p.ram[j - 1]);
 }
 
-std::string valid_utf8(std::string_view s) {
+std::string valid_utf8(std::string_view s, bool xml) {
     static constexpr char replacement[] = "\xEF\xBF\xBD"; // U+FFFD
     std::string o;
     o.reserve(s.size());
@@ -139,7 +139,7 @@ std::string valid_utf8(std::string_view s) {
         // Overlong forms, surrogates, past U+10FFFF, and the controls XML 1.0 forbids.
         static constexpr std::uint32_t min_for[] = {0, 0, 0x80, 0x800, 0x10000};
         ok = ok && cp >= min_for[n] && !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF &&
-             !(cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') && cp != 0xFFFE && cp != 0xFFFF;
+             !(xml && cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') && cp != 0xFFFE && cp != 0xFFFF;
         if (ok) {
             o.append(s.substr(i, n));
             i += n;
