@@ -1,18 +1,35 @@
 // retype: command-line front end. Dispatches to a subcommand.
 #include "commands.hpp"
+#include "nearest.hpp"
 
 #include <cstdio>
 #include <cstring>
+#include <iterator>
+#include <string_view>
 
 namespace {
+
+struct command {
+    std::string_view name;
+    int (*run)(int argc, char** argv); // gets argv from the subcommand's name on
+    const char* help;
+};
+
+// One line per subcommand.
+constexpr command commands[] = {
+    {"replay", retype::cli::replay_main, "FILE|-   run a replay trace against the seL4 kernel model (docs/replay.md)"},
+    {"plan", retype::cli::plan_main,
+     "[FILE]     check a system's memory configuration stage by stage (docs/planner.md)"},
+    {"untypeds", retype::cli::untypeds_main,
+     "[FILE] the kernel's initial untyped list, in bootinfo order (docs/boot-untypeds.md)"},
+};
+
 void usage(std::FILE* out) {
-    std::fputs("usage: retype <command> [args]\n"
-               "commands:\n"
-               "  replay FILE|-   run a replay trace against the seL4 kernel model (docs/replay.md)\n"
-               "  plan [FILE]     check a system's memory configuration stage by stage (docs/planner.md)\n"
-               "  untypeds [FILE] the kernel's initial untyped list, in bootinfo order (docs/boot-untypeds.md)\n",
-               out);
+    std::fputs("usage: retype <command> [args]   (retype <command> --help)\ncommands:\n", out);
+    for (const command& c : commands)
+        std::fprintf(out, "  %.*s %s\n", static_cast<int>(c.name.size()), c.name.data(), c.help);
 }
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -20,14 +37,19 @@ int main(int argc, char** argv) {
         usage(stderr);
         return 2;
     }
-    if (std::strcmp(argv[1], "replay") == 0) return retype::cli::replay_main(argc - 1, argv + 1);
-    if (std::strcmp(argv[1], "plan") == 0) return retype::cli::plan_main(argc - 1, argv + 1);
-    if (std::strcmp(argv[1], "untypeds") == 0) return retype::cli::untypeds_main(argc - 1, argv + 1);
-    if (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    const std::string_view name = argv[1];
+    for (const command& c : commands)
+        if (c.name == name) return c.run(argc - 1, argv + 1);
+    if (name == "--help" || name == "-h" || name == "help") {
         usage(stdout);
-        return 0;
+        return std::fflush(stdout) == 0 ? 0 : 2;
     }
-    std::fprintf(stderr, "retype: unknown command '%s'\n", argv[1]);
+    std::string_view names[std::size(commands)];
+    for (std::size_t i = 0; i < std::size(commands); ++i) names[i] = commands[i].name;
+    const std::string_view near = retype::cli::nearest(name, names);
+    std::fprintf(stderr, "retype: unknown command '%s'", argv[1]);
+    if (!near.empty()) std::fprintf(stderr, ", did you mean '%.*s'?", static_cast<int>(near.size()), near.data());
+    std::fputc('\n', stderr);
     usage(stderr);
     return 2;
 }

@@ -6,6 +6,7 @@
 #include <cinttypes>
 #include <cstdarg>
 #include <cstdio>
+#include <iterator>
 #include <string>
 
 namespace retype::cli {
@@ -14,16 +15,20 @@ namespace {
 using namespace retype::plan;
 
 std::string fmt(const char* f, ...) __attribute__((format(printf, 1, 2)));
+// printf into a string of the length the text needs (no fixed buffer: a long
+// title is never cut inside a tag).
 std::string fmt(const char* f, ...) {
-    char buf[1024];
     va_list ap;
     va_start(ap, f);
-    std::vsnprintf(buf, sizeof buf, f, ap);
+    va_list again;
+    va_copy(again, ap);
+    const int n = std::vsnprintf(nullptr, 0, f, ap);
     va_end(ap);
-    return buf;
+    std::string out(n > 0 ? static_cast<std::size_t>(n) : 0, '\0');
+    if (n > 0) std::vsnprintf(out.data(), out.size() + 1, f, again);
+    va_end(again);
+    return out;
 }
-
-std::string hex(std::uint64_t v) { return fmt("0x%" PRIx64, v); }
 
 std::string comp_name(const plan_system& sys, std::uint16_t c) {
     if (c >= sys.n_components) return "?";
@@ -51,6 +56,8 @@ const char* blocker_text(blocker b) {
 }
 
 } // namespace
+
+std::string hex(std::uint64_t v) { return fmt("0x%" PRIx64, v); }
 
 std::string bytes_text(std::uint64_t b) {
     static const char* const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
@@ -284,7 +291,8 @@ void write_text(std::FILE* out, const named_plan& p) {
 
 namespace {
 
-std::string jstr(const std::string& s) {
+std::string jstr(const std::string& text) {
+    const std::string s = valid_utf8(text, false); // JSON is UTF-8; its escapes cover the controls
     std::string o = "\"";
     for (char ch : s) {
         if (ch == '"' || ch == '\\') {
@@ -390,11 +398,50 @@ std::string to_json(const named_plan* plans, std::size_t n) {
 
 namespace {
 
+// Text and attribute values in XML: valid UTF-8 without the controls XML
+// forbids, and the five markup characters escaped. Everything the SVG shows
+// from the description (titles, component and region names) goes through it.
+std::string xml(const std::string& text) {
+    const std::string s = valid_utf8(text);
+    std::string o;
+    o.reserve(s.size());
+    for (char ch : s) {
+        switch (ch) {
+        case '&': o += "&amp;"; break;
+        case '<': o += "&lt;"; break;
+        case '>': o += "&gt;"; break;
+        case '"': o += "&quot;"; break;
+        case '\'': o += "&apos;"; break;
+        default: o += ch;
+        }
+    }
+    return o;
+}
+
 const char* palette(std::size_t i) {
     static const char* const colours[] = {"#1f77b4", "#ff7f0e", "#9467bd", "#8c564b",
                                           "#e377c2", "#17becf", "#bcbd22", "#7f7f7f"};
     return colours[i % 8];
 }
+
+// The fixed colours, one per kind of segment; the legend lists them all.
+struct swatch {
+    const char* fill;
+    const char* label;
+};
+constexpr swatch ram_c{"#d9f0d3", "RAM (device tree /memory)"};
+constexpr swatch nomap_c{"#9e9e9e", "reserved, no-map (leaves kernel RAM: device untypeds)"};
+constexpr swatch mapped_c{"#e0e0e0", "reserved, mapped (stays kernel RAM)"};
+constexpr swatch ram_ut_c{"#74c476", "initial untyped, RAM"};
+constexpr swatch dev_ut_c{"#9ecae1", "initial untyped, device"};
+constexpr swatch filler_c{"#efe3c0", "loader filler (retyped to reach an address)"};
+constexpr swatch kernel_c{"#d62728", "kernel image"};
+constexpr swatch dtb_c{"#2ca02c", "DTB"};
+constexpr swatch rsimg_c{"#ff9896", "rootserver (capDL loader) image"};
+constexpr swatch rsobj_c{"#17becf", "root-server objects (kernel boot)"};
+constexpr swatch guest_cfg_c{"#fdd0a2", "guest RAM as configured"};
+constexpr swatch guest_got_c{"#e6550d", "guest RAM the VMM backs (obtained)"};
+constexpr const char* fail_colour = "#c00000";
 
 struct scale {
     std::uint64_t lo, hi;
@@ -405,36 +452,79 @@ struct scale {
     }
 };
 
+constexpr double char_w = 6.2; // an 11 px sans-serif character, on average
+
+std::string range_text(std::uint64_t base, std::uint64_t size) {
+    return "[" + hex(base) + ", " + hex(base + size) + "), " + bytes_text(size);
+}
+
+// One segment: a rectangle with a tooltip (<title>) and, where it fits, a label.
+// The label sits in the middle of the first `label_h` pixels (0: of the whole bar).
 void bar(std::string& o, const scale& s, double y, double h, std::uint64_t base, std::uint64_t size, const char* fill,
-         const std::string& tip) {
+         const std::string& tip, const std::string& label = "", double label_h = 0) {
     if (size == 0 || base + size <= s.lo || base >= s.hi) return;
     const double x = s.at(base);
     double w = s.at(base + size) - x;
     if (w < 1) w = 1;
-    o += fmt(
-        "<rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\" stroke=\"#333\" stroke-width=\"0.3\">"
-        "<title>%s</title></rect>\n",
-        x, y, w, h, fill, tip.c_str());
+    o += fmt("<g><title>%s</title><rect x=\"%.2f\" y=\"%.1f\" width=\"%.2f\" height=\"%.1f\" fill=\"%s\" "
+             "stroke=\"#333\" stroke-width=\"0.3\"/>",
+             xml(tip).c_str(), x, y, w, h, fill);
+    if (!label.empty() && static_cast<double>(label.size()) * char_w + 6 < w)
+        o += fmt("<text x=\"%.2f\" y=\"%.1f\" font-size=\"11\" pointer-events=\"none\">%s</text>", x + 3,
+                 y + (label_h > 0 ? label_h : h) / 2 + 4, xml(label).c_str());
+    o += "</g>\n";
 }
+
+// Where a failed stage's finding happens, if it has an address.
+bool failing_address(const stage_report& st, std::uint64_t& at) {
+    const finding& f = st.cause;
+    switch (f.what) {
+    case problem::image_outside_ram:
+    case problem::image_in_reserved:
+    case problem::images_overlap:
+    case problem::boot_memory_invalid:
+    case problem::exact_untyped_missing:
+    case problem::exact_untyped_taken:
+    case problem::exact_untyped_misaligned:
+    case problem::guest_ram_short:
+    case problem::guest_image_outside_ram: at = f.paddr; return true;
+    case problem::guest_ram_not_covered: at = f.paddr + f.available; return true;
+    default: return false;
+    }
+}
+
+const char* const stage_titles[] = {"ELF loader", "kernel boot", "capDL loader", "VMM", "guest"};
+const char* const lanes[] = {"RAM / reserved", "initial untypeds", "loader objects", "boot images", "guest RAM"};
 
 } // namespace
 
 std::string to_svg(const named_plan* plans, std::size_t n) {
-    const double width = 1100, left = 150, lane = 26, gap = 6;
-    const double per_plan = 40 + 5 * (lane + gap) + 30;
-    std::string o =
-        fmt("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" font-family=\"sans-serif\" "
-            "font-size=\"12\">\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
-            width + left + 60, per_plan * static_cast<double>(n) + 50);
+    const double width = 1100, left = 130, lane = 26, gap = 6;
+    const double lanes_h = 5 * (lane + gap);
+    const double per_plan = 92 + lanes_h + 40;
+    // The legend: the fixed colours in three columns, then each component's colour.
+    const swatch fixed[] = {ram_c,    nomap_c, mapped_c, ram_ut_c, dev_ut_c,    filler_c,
+                            kernel_c, dtb_c,   rsimg_c,  rsobj_c,  guest_cfg_c, guest_got_c};
+    std::size_t max_components = 0;
+    for (std::size_t pi = 0; pi < n; ++pi) max_components = std::max(max_components, plans[pi].sys.n_components);
+    const std::size_t legend_items = std::size(fixed) + 1 + std::min<std::size_t>(max_components, 64);
+    const double legend_h = 30 + 18 * static_cast<double>((legend_items + 2) / 3);
+    const double total_w = left + width + 40;
+    std::string o = fmt("<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%.0f\" height=\"%.0f\" "
+                        "viewBox=\"0 0 %.0f %.0f\" font-family=\"sans-serif\" font-size=\"12\">\n"
+                        "<title>retype plan: physical memory map</title>\n"
+                        "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n",
+                        total_w, per_plan * static_cast<double>(n) + legend_h + 20, total_w,
+                        per_plan * static_cast<double>(n) + legend_h + 20);
     for (std::size_t pi = 0; pi < n; ++pi) {
         const plan_system& sys = plans[pi].sys;
         const report& r = plans[pi].rep;
-        // The window: from the lowest RAM, guest RAM or exact untyped to the top of RAM.
+        // The window: from the lowest RAM or guest RAM to the highest end of either.
         std::uint64_t lo = ~std::uint64_t{0};
         std::uint64_t hi = 0;
-        const auto widen = [&](std::uint64_t b, std::uint64_t s) {
+        const auto widen = [&](std::uint64_t b, std::uint64_t sz) {
             lo = std::min(lo, b);
-            hi = std::max(hi, b + s);
+            hi = std::max(hi, b + sz);
         };
         for (std::size_t i = 0; i < sys.plat.n_ram; ++i) widen(sys.plat.ram[i].base, sys.plat.ram[i].size);
         for (std::size_t c = 0; c < sys.n_components; ++c)
@@ -442,45 +532,77 @@ std::string to_svg(const named_plan* plans, std::size_t n) {
                 widen(sys.components[c].guest.ram_base, sys.components[c].guest.ram_size);
         if (hi <= lo) hi = lo + 1;
         const scale s{lo, hi, left, width};
-        const double top = 30 + per_plan * static_cast<double>(pi);
+        const double top = 24 + per_plan * static_cast<double>(pi);
         o += fmt("<text x=\"10\" y=\"%.1f\" font-size=\"15\" font-weight=\"bold\">%s: %s</text>\n", top,
-                 plans[pi].title.c_str(), r.ok() ? "every stage passes" : "fails");
-        static const char* const lanes[] = {"RAM / reserved", "initial untypeds", "loader objects", "boot images",
-                                            "guest RAM"};
+                 xml(plans[pi].title).c_str(), r.ok() ? "every stage passes" : "fails");
+        // The stages in one line, then the first failure in words.
+        double sx = 10;
+        for (std::size_t i = 0; i < 5; ++i) {
+            const stage_report& st = r.stages[i];
+            const char* state = st.state == status::ok ? "ok" : st.state == status::failed ? "FAILED" : "not reached";
+            const std::string t = fmt("%zu %s: %s", i + 1, stage_titles[i], state);
+            o += fmt("<text x=\"%.1f\" y=\"%.1f\" fill=\"%s\"%s>%s</text>\n", sx, top + 20,
+                     st.state == status::failed ? fail_colour : "#333",
+                     st.state == status::failed ? " font-weight=\"bold\"" : "", xml(t).c_str());
+            sx += static_cast<double>(t.size()) * 7.0 + 24;
+        }
+        if (const stage_report* ff = r.first_failure())
+            o += fmt("<text x=\"10\" y=\"%.1f\" fill=\"%s\">stage %d: %s</text>\n", top + 38, fail_colour,
+                     static_cast<int>(ff->id), xml(finding_text(sys, *ff)).c_str());
+        const auto y = [&](int l) { return top + 66 + l * (lane + gap); };
         for (std::size_t l = 0; l < 5; ++l)
-            o += fmt("<text x=\"10\" y=\"%.1f\">%s</text>\n",
-                     top + 20 + static_cast<double>(l) * (lane + gap) + lane * 0.65, lanes[l]);
-        const auto y = [&](int l) { return top + 20 + l * (lane + gap); };
-        for (std::size_t i = 0; i < sys.plat.n_ram; ++i)
-            bar(o, s, y(0), lane, sys.plat.ram[i].base, sys.plat.ram[i].size, "#d9f0d3",
-                "RAM " + hex(sys.plat.ram[i].base) + " + " + bytes_text(sys.plat.ram[i].size));
-        for (std::size_t i = 0; i < sys.plat.n_reserved; ++i)
-            bar(o, s, y(0), lane, sys.plat.reserved[i].where.base, sys.plat.reserved[i].where.size,
-                sys.plat.reserved[i].no_map ? "#bbbbbb" : "#eeeeee",
-                "reserved " + std::string(sys.plat.reserved[i].name.view()) +
-                    (sys.plat.reserved[i].no_map ? " (no-map)" : ""));
+            o += fmt("<text x=\"10\" y=\"%.1f\">%s</text>\n", y(static_cast<int>(l)) + lane * 0.65, lanes[l]);
+        for (std::size_t i = 0; i < sys.plat.n_ram; ++i) {
+            const auto& m = sys.plat.ram[i];
+            bar(o, s, y(0), lane, m.base, m.size, ram_c.fill, "RAM " + range_text(m.base, m.size),
+                "RAM " + bytes_text(m.size));
+        }
+        for (std::size_t i = 0; i < sys.plat.n_reserved; ++i) {
+            const reserved_region& rr = sys.plat.reserved[i];
+            const std::string nm(rr.name.view());
+            bar(o, s, y(0), lane, rr.where.base, rr.where.size, rr.no_map ? nomap_c.fill : mapped_c.fill,
+                "reserved " + (nm.empty() ? std::string("(unnamed)") : nm) + (rr.no_map ? ", no-map " : ", mapped ") +
+                    range_text(rr.where.base, rr.where.size),
+                (nm.empty() ? std::string("reserved") : nm) + (rr.no_map ? " (no-map)" : ""));
+        }
         for (std::size_t k = 0; k < r.boot.count; ++k) {
             const auto& d = r.boot.list[k];
-            bar(o, s, y(1), lane, d.paddr, std::uint64_t{1} << d.size_bits, d.device ? "#c6dbef" : "#a1d99b",
-                fmt("%s untyped %s/%u", d.device ? "device" : "RAM", hex(d.paddr).c_str(), unsigned{d.size_bits}));
+            const std::uint64_t sz = std::uint64_t{1} << d.size_bits;
+            bar(o, s, y(1), lane, d.paddr, sz, d.device ? dev_ut_c.fill : ram_ut_c.fill,
+                fmt("initial untyped #%zu, %s, %s/%u: ", k, d.device ? "device" : "RAM", hex(d.paddr).c_str(),
+                    unsigned{d.size_bits}) +
+                    range_text(d.paddr, sz),
+                fmt("%s 2^%u", d.device ? "device" : "RAM", unsigned{d.size_bits}));
         }
         for (std::size_t k = 0; k < r.loaded.n_extents; ++k) {
             const extent& e = r.loaded.extents[k];
-            bar(o, s, y(2), lane, e.base, e.size, e.component == no_component ? "#dddddd" : palette(e.component),
-                (e.component == no_component ? std::string("filler") : comp_name(sys, e.component)) + " " +
-                    std::string(name(e.kind)) + " " + hex(e.base) + " + " + bytes_text(e.size));
+            const bool filler = e.component == no_component;
+            const std::string owner = filler ? std::string("filler") : comp_name(sys, e.component);
+            bar(o, s, y(2), lane, e.base, e.size, filler ? filler_c.fill : palette(e.component),
+                owner + ": " + std::string(name(e.kind)) + " " + range_text(e.base, e.size),
+                owner + " " + std::string(name(e.kind)));
         }
-        bar(o, s, y(3), lane, r.images.kernel.base, r.images.kernel.size, "#d62728", "kernel image");
-        bar(o, s, y(3), lane, r.images.dtb.base, r.images.dtb.size, "#2ca02c", "DTB");
-        bar(o, s, y(3), lane, r.images.rootserver.base, r.images.rootserver.size, "#ff9896", "rootserver image");
-        bar(o, s, y(3), lane, r.boot.rootserver.base, r.boot.rootserver.size(), "#9edae5", "root-server objects");
+        bar(o, s, y(3), lane, r.images.kernel.base, r.images.kernel.size, kernel_c.fill,
+            "kernel image " + range_text(r.images.kernel.base, r.images.kernel.size), "kernel");
+        bar(o, s, y(3), lane, r.images.dtb.base, r.images.dtb.size, dtb_c.fill,
+            "DTB " + range_text(r.images.dtb.base, r.images.dtb.size), "DTB");
+        bar(o, s, y(3), lane, r.images.rootserver.base, r.images.rootserver.size, rsimg_c.fill,
+            "rootserver (capDL loader) image " + range_text(r.images.rootserver.base, r.images.rootserver.size),
+            "rootserver");
+        bar(o, s, y(3), lane, r.boot.rootserver.base, r.boot.rootserver.size(), rsobj_c.fill,
+            "root-server objects (CNode, VSpace, IPC buffer, bootinfo, ...) " +
+                range_text(r.boot.rootserver.base, r.boot.rootserver.size()),
+            "root-server objects");
         for (std::size_t k = 0; k < r.n_guests; ++k) {
             const guest_summary& g = r.guests[k];
             const guest_config& gc = sys.components[g.component].guest;
-            bar(o, s, y(4), lane, gc.ram_base, gc.ram_size, "#fdd0a2",
-                comp_name(sys, g.component) + " guest RAM configured");
-            bar(o, s, y(4), lane * 0.5, gc.ram_base, g.obtained, "#e6550d",
-                comp_name(sys, g.component) + " guest RAM obtained");
+            const std::string c = comp_name(sys, g.component);
+            bar(o, s, y(4), lane, gc.ram_base, gc.ram_size, guest_cfg_c.fill,
+                c + " guest RAM as configured " + range_text(gc.ram_base, gc.ram_size),
+                c + " guest RAM " + bytes_text(gc.ram_size) + " configured", lane * 0.5);
+            bar(o, s, y(4) + lane * 0.5, lane * 0.5, gc.ram_base, g.obtained, guest_got_c.fill,
+                c + " guest RAM the VMM backs " + range_text(gc.ram_base, g.obtained),
+                "obtained " + bytes_text(g.obtained));
         }
         // Address ticks: eight, at the scale's ends and between.
         for (int t = 0; t <= 8; ++t) {
@@ -490,16 +612,47 @@ std::string to_svg(const named_plan* plans, std::size_t n) {
                      "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" text-anchor=\"middle\">%s</text>\n",
                      x, y(0) - 2, x, y(4) + lane + 4, x, y(4) + lane + 16, hex(a).c_str());
         }
-        // Legend: components.
-        double lx = left + width - 90.0 * static_cast<double>(std::min<std::size_t>(sys.n_components, 8));
-        for (std::size_t c = 0; c < sys.n_components; ++c) {
-            o += fmt("<rect x=\"%.1f\" y=\"%.1f\" width=\"10\" height=\"10\" fill=\"%s\"/><text x=\"%.1f\" "
-                     "y=\"%.1f\">%s</text>\n",
-                     lx, top - 11, palette(c), lx + 14, top - 2, std::string(sys.components[c].name.view()).c_str());
-            lx += 80;
-            if (c > 6) break;
+        // The failing points: a red line through every lane where a failed stage's finding is.
+        for (std::size_t i = 0; i < 5; ++i) {
+            const stage_report& st = r.stages[i];
+            std::uint64_t at = 0;
+            if (st.state != status::failed || !failing_address(st, at) || at < lo || at > hi) continue;
+            const double x = s.at(at);
+            const std::string label = fmt("stage %zu (%s) fails at %s", i + 1, stage_titles[i], hex(at).c_str());
+            const bool right = x + static_cast<double>(label.size()) * char_w < left + width;
+            o += fmt("<g><title>%s</title><line x1=\"%.2f\" y1=\"%.1f\" x2=\"%.2f\" y2=\"%.1f\" stroke=\"%s\" "
+                     "stroke-width=\"2\" stroke-dasharray=\"5,3\"/><text x=\"%.2f\" y=\"%.1f\" font-size=\"11\" "
+                     "fill=\"%s\" text-anchor=\"%s\">%s</text></g>\n",
+                     xml(finding_text(sys, st)).c_str(), x, y(0) - 8, x, y(4) + lane + 2, fail_colour,
+                     right ? x + 4 : x - 4, y(0) - 10, fail_colour, right ? "start" : "end", xml(label).c_str());
         }
     }
+    // The legend, once, below the plans.
+    const double ly = per_plan * static_cast<double>(n) + 20;
+    o += fmt("<text x=\"10\" y=\"%.1f\" font-weight=\"bold\">Legend</text>\n", ly);
+    std::size_t item = 0;
+    const auto entry = [&](const char* fill, const std::string& label, bool dashed = false) {
+        const double x = 10 + 400.0 * static_cast<double>(item % 3);
+        const double yy = ly + 10 + 18 * static_cast<double>(item / 3);
+        if (dashed)
+            o += fmt("<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" stroke=\"%s\" stroke-width=\"2\" "
+                     "stroke-dasharray=\"5,3\"/>",
+                     x + 7, yy, x + 7, yy + 12, fill);
+        else
+            o += fmt("<rect x=\"%.1f\" y=\"%.1f\" width=\"14\" height=\"12\" fill=\"%s\" stroke=\"#333\" "
+                     "stroke-width=\"0.3\"/>",
+                     x, yy, fill);
+        o += fmt("<text x=\"%.1f\" y=\"%.1f\">%s</text>\n", x + 20, yy + 10, xml(label).c_str());
+        ++item;
+    };
+    for (const swatch& w : fixed) entry(w.fill, w.label);
+    entry(fail_colour, "where a stage fails (hover for the message)", true);
+    // Components by index: the colours of the loader-objects lane (the first plan's names).
+    if (n > 0)
+        for (std::size_t c = 0; c < std::min<std::size_t>(max_components, 64); ++c)
+            entry(palette(c), (c < plans[0].sys.n_components ? std::string(plans[0].sys.components[c].name.view())
+                                                             : "component " + std::to_string(c)) +
+                                  ": its loader objects");
     return o + "</svg>\n";
 }
 
