@@ -37,10 +37,12 @@ run_result sh(const std::string& cmd) {
 
 run_result run(const std::string& args) { return sh(std::string(RETYPE_CLI) + " untypeds " + args); }
 
+std::string temp_path(const std::string& name);
+
 // Runs with --json and checks the document with the schema checker and the
 // expected (count, device_count, dropped_count).
 run_result json_ok(const std::string& args, int count, int devices, int dropped) {
-    const std::string out = ::testing::TempDir() + "untypeds.json";
+    const std::string out = temp_path("untypeds.json");
     return sh(std::string(RETYPE_CLI) + " untypeds " + args + " --json > " + out + " && python3 " + RETYPE_SOURCE_DIR +
               "/tests/plan/check_untypeds_json.py " + out + " " + std::to_string(count) + " " +
               std::to_string(devices) + " " + std::to_string(dropped));
@@ -48,8 +50,14 @@ run_result json_ok(const std::string& args, int count, int devices, int dropped)
 
 const std::string riscv = std::string(RETYPE_SOURCE_DIR) + "/examples/systems/qemu_riscv_virt.toml";
 
+// ctest runs each test in its own process, in parallel: every temporary file
+// is named after its test so that two tests never share one.
+std::string temp_path(const std::string& name) {
+    return ::testing::TempDir() + ::testing::UnitTest::GetInstance()->current_test_info()->name() + "." + name;
+}
+
 std::string write_temp(const std::string& name, const std::string& text) {
-    const std::string path = ::testing::TempDir() + name;
+    const std::string path = temp_path(name);
     std::ofstream(path) << text;
     return path;
 }

@@ -67,7 +67,9 @@ bool check_memory(const plan::platform& p, memory_problem& out) {
         if (r.size == 0) return fail(i, "RAM region at " + hex(r.base) + " has size 0");
         if (!ends_below(r.base, r.size, limit))
             return fail(i, "RAM " + span_text(r.base, r.size) + " ends past " + paddr_limit_text(p.kernel.target));
-        if (r.base % page != 0 || r.size % page != 0)
+        // x86_64 takes RAM from the multiboot memory map, whose entries need not
+        // be page aligned: the kernel rounds each one inward (parse_mem_map).
+        if (p.kernel.target != kernel::arch::x86_64 && (r.base % page != 0 || r.size % page != 0))
             return fail(i, "RAM " + span_text(r.base, r.size) +
                                " is not 4 KiB aligned (base and size must be multiples of 0x1000)");
         for (std::size_t j = 0; j < i; ++j)

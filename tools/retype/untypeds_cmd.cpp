@@ -322,19 +322,23 @@ int untypeds_main(int argc, char** argv) {
     }
     // The description (a system of 64 components) lives on the heap.
     auto np = std::make_unique<named_plan>();
+    bool dtb_size_given = false;
     if (!o.file.empty()) {
         std::string err;
-        if (!read_toml(o.file, np->sys, np->title, err)) {
+        toml_extras extras;
+        if (!read_toml(o.file, np->sys, np->title, err, &extras)) {
             std::fprintf(stderr, "retype untypeds: %s\n", err.c_str());
             return 2;
         }
+        dtb_size_given = extras.dtb_size_given;
     } else if (o.log.empty()) {
         np->title = "qemu-arm-virt, the built-in example";
         np->sys.plat = plan::examples::qemu_arm_virt_4g();
+        dtb_size_given = true; // as `retype plan`: the example's DTB size is the seed's boot log's
     }
     if (!o.dtb.empty()) {
         std::string err;
-        if (!read_dtb(o.dtb, np->sys.plat, err)) {
+        if (!read_dtb(o.dtb, np->sys.plat, dtb_size_given, err)) {
             std::fprintf(stderr, "retype untypeds: %s\n", err.c_str());
             return 2;
         }
