@@ -92,8 +92,9 @@ bool read_platform(reader& rd, const toml::table& t, platform& p) {
     p.name = name_t(s);
     s.clear();
     if (!rd.str(t, "arch", s)) return false;
-    if (!s.empty() && !kernel::parse_arch(s, p.kernel.target))
-        return rd.fail("arch", "unknown architecture '" + s + "' (x86_64, aarch64, aarch64-hyp, riscv64, aarch32)");
+    if (!s.empty() && !parse_planner_arch(s, p.kernel))
+        return rd.fail("arch",
+                       "unknown architecture '" + s + "' (x86_64, aarch64, aarch64-hyp, riscv64, aarch32, arm_hyp)");
     if (!rd.small(t, "root_cnode_bits", p.kernel.root_cnode_bits, 30) ||
         !rd.small(t, "max_bootinfo_untypeds", p.kernel.max_bootinfo_untypeds, 1u << 20) ||
         !rd.small(t, "fan_out_limit", p.kernel.fan_out_limit, 1u << 20) || !rd.boolean(t, "mcs", p.kernel.mcs) ||
@@ -154,7 +155,9 @@ bool read_component(reader& rd, const toml::table& t, component& c) {
             const auto v = node.value<std::int64_t>();
             if (r.ec != std::errc{} || bits < 4 || bits > 47 || !v || *v < 0)
                 return rd.fail(std::string(k), "expected simple_untyped<4..47>_pool = <count>");
-            if (!c.add_pool(bits, static_cast<std::uint32_t>(*v))) return rd.fail(std::string(k), "too many pools");
+            if (static_cast<std::uint64_t>(*v) > max_count)
+                return rd.fail(std::string(k), "count out of range (at most " + std::to_string(max_count) + ")");
+            if (!c.add_pool(bits, static_cast<std::uint64_t>(*v))) return rd.fail(std::string(k), "too many pools");
         }
     }
     if (const toml::array* a = t["untyped_mmios"].as_array()) {
@@ -163,6 +166,8 @@ bool read_component(reader& rd, const toml::table& t, component& c) {
             paddr_t paddr = 0;
             unsigned bits = 0;
             if (!v || !parse_mmio(*v, paddr, bits)) return rd.fail("untyped_mmios", "expected [\"0xPADDR:BITS\", ...]");
+            if (bits >= 64)
+                return rd.fail("untyped_mmios", "\"" + *v + "\": size bits out of range (an untyped is 2^4..2^47 B)");
             if (!c.add_mmio(paddr, bits)) return rd.fail("untyped_mmios", "too many entries");
         }
     }
@@ -177,8 +182,9 @@ bool read_component(reader& rd, const toml::table& t, component& c) {
                 return rd.fail("objects", "expected [{ type = \"tcb\", count = N, size_bits = B }, ...]");
             const auto ty = kernel::parse_object_type(type);
             if (!ty) return rd.fail("objects", "unknown object type '" + type + "'");
-            if (!c.add_objects(*ty, static_cast<std::uint32_t>(count), size_bits))
-                return rd.fail("objects", "too many kinds");
+            if (count > max_count)
+                return rd.fail("objects", "count out of range (at most " + std::to_string(max_count) + ")");
+            if (!c.add_objects(*ty, count, size_bits)) return rd.fail("objects", "too many kinds");
         }
     }
     if (const toml::table* g = t["guest"].as_table()) {
@@ -209,6 +215,65 @@ bool read_component(reader& rd, const toml::table& t, component& c) {
     return true;
 }
 
+// ---- CAmkES semantics (issue 13): the keys below, in one block so that the strict schema can take them
+// over. Platform: phys_base, user_top (aarch32 / arm_hyp kernel window), loader_max_objects
+// (CapDLLoaderMaxObjects), loader_debug. Component: mmios ("0xPADDR:0xSIZE:BITS", CAmkES `mmios`).
+// Guest: map_one_to_one (alias of one_to_one; unset: camkes-vm's per-platform default), ram_paddr_base.
+bool parse_frames(std::string_view s, paddr_t& paddr, std::uint64_t& size, unsigned& bits) {
+    const auto colon = s.find(':');
+    if (colon == std::string_view::npos) return false;
+    unsigned size_bits = 0;
+    paddr_t sz = 0;
+    // "size:bits" parses as an untyped_mmios entry whose "paddr" is the size.
+    if (!parse_mmio(s.substr(colon + 1), sz, size_bits)) return false;
+    unsigned dummy = 0;
+    paddr_t pa = 0;
+    const std::string probe = std::string(s.substr(0, colon)) + ":0";
+    if (!parse_mmio(probe, pa, dummy)) return false;
+    paddr = pa;
+    size = sz;
+    bits = size_bits;
+    return true;
+}
+
+bool read_camkes_platform(reader& rd, const toml::table& t, platform& p) {
+    std::uint64_t phys = p.kernel.phys_base;
+    if (!rd.u64(t, "phys_base", phys) || !rd.u64(t, "user_top", p.kernel.user_top)) return false;
+    p.kernel.phys_base = phys;
+    if ((t.get("phys_base") || t.get("user_top")) && p.kernel.target != kernel::arch::aarch32)
+        return rd.fail("phys_base", "phys_base and user_top are for aarch32 / arm_hyp only");
+    if (!rd.small(t, "loader_max_objects", p.loader_max_objects, 0xffffffffu) ||
+        !rd.boolean(t, "loader_debug", p.loader_debug))
+        return false;
+    return true;
+}
+
+bool read_camkes_component(reader& rd, const toml::table& t, const platform& p, component& c) {
+    if (const toml::array* a = t["mmios"].as_array()) {
+        for (const toml::node& n : *a) {
+            const auto v = n.value<std::string>();
+            paddr_t paddr = 0;
+            std::uint64_t size = 0;
+            unsigned bits = 0;
+            if (!v || !parse_frames(*v, paddr, size, bits))
+                return rd.fail("mmios", "expected [\"0xPADDR:0xSIZE:BITS\", ...]");
+            if (!c.add_frames(paddr, size, bits))
+                return rd.fail("mmios", "\"" + *v +
+                                            "\": bits must be 12, 20 or 21, size a non-zero multiple of 2^bits, "
+                                            "paddr aligned (or too many entries)");
+        }
+    }
+    if (const toml::table* g = t["guest"].as_table()) {
+        if (g->get("one_to_one") && g->get("map_one_to_one"))
+            return rd.fail("guest.map_one_to_one", "give one of one_to_one and map_one_to_one, not both");
+        bool one = default_map_one_to_one(p.name.view());
+        if (!rd.boolean(*g, "one_to_one", one) || !rd.boolean(*g, "map_one_to_one", one)) return false;
+        c.guest.one_to_one = one;
+        if (!rd.u64(*g, "ram_paddr_base", c.guest.ram_paddr_base)) return false;
+    }
+    return true;
+}
+
 } // namespace
 
 bool read_toml(const std::string& path, plan_system& out, std::string& title, std::string& err) {
@@ -225,7 +290,7 @@ bool read_toml(const std::string& path, plan_system& out, std::string& title, st
     const toml::table* p = t["platform"].as_table();
     if (!p) return rd.fail("platform", "missing [platform] table");
     reader prd{err, path + ": platform."};
-    if (!read_platform(prd, *p, out.plat)) return false;
+    if (!read_platform(prd, *p, out.plat) || !read_camkes_platform(prd, *p, out.plat)) return false;
     std::string dtb;
     if (!prd.str(*p, "dtb_file", dtb)) return false;
     if (!dtb.empty()) {
@@ -241,7 +306,7 @@ bool read_toml(const std::string& path, plan_system& out, std::string& title, st
             component* slot = out.add("");
             if (!slot) return rd.fail("component", "more than 64 components");
             reader crd{err, path + ": component "};
-            if (!read_component(crd, *c, *slot)) return false;
+            if (!read_component(crd, *c, *slot) || !read_camkes_component(crd, *c, out.plat, *slot)) return false;
         }
     }
     return true;
