@@ -192,9 +192,11 @@ std::string finding_text(const plan_system& sys, const stage_report& st) {
                    std::string(kernel::name(f.object)).c_str(), unsigned{f.object_bits},
                    std::string(retype::name(f.error)).c_str(),
                    f.error == error_code::range_error
-                       ? fmt(" (the kernel allows at most %" PRIu64 ": a CNode radix of 0, or fan_out_limit 0?)",
+                       ? fmt(" (count 1..%" PRIu64 " allowed: CONFIG_RETYPE_FAN_OUT_LIMIT is platform.fan_out_limit)",
                              f.needed)
                              .c_str()
+                   : f.error == error_code::invalid_argument && f.object == kernel::object_type::cnode
+                       ? " (a CNode's radix, cnode_size_bits, must be at least 1)"
                        : "");
     case problem::loader_slots_asserted:
         return fmt("capDL loader (debug build): assert(free slots >= CapDLLoaderMaxObjects) fails: the root CNode "

@@ -192,7 +192,9 @@ template <std::size_t Capacity>
                             .object_bits = static_cast<std::uint8_t>(bits),
                             .error = e.code,
                             .count = count,
-                            .needed = e.range_max ? e.range_max : e.value,
+                            .needed = e.code == error_code::invalid_argument ? e.argument
+                                      : e.code == error_code::range_error    ? e.range_max
+                                                                             : e.value,
                             .available = e.memory_left},
                     0);
     };

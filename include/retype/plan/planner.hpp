@@ -278,17 +278,14 @@ constexpr void find_fixes(const system<N>& s, stage_report& st) noexcept {
     case problem::image_outside_ram:
     case problem::rootserver_no_fit: st.add_fix(grow_ram<Capacity>(s, st.shortfall)); break;
     case problem::root_cnode_full:
-        st.add_fix(verify(fix{.what = setting::kernel_root_cnode_bits,
-                              .from = s.plat.kernel.root_cnode_bits,
-                              .to = ceil_log2(f.needed)}));
-        break;
     case problem::loader_slots_asserted:
     case problem::loader_out_of_slots: {
-        // The root CNode must hold the boot caps, the loader's 16, and then both CapDLLoaderMaxObjects (a
-        // debug loader's assertion) and every object created plus the CNode / TCB duplicates: the smallest
-        // radix with which the whole system passes.
+        // The root CNode must hold the boot caps (stage 2), then the capDL loader's 16, and both
+        // CapDLLoaderMaxObjects (a debug loader's assertion) and every object created plus the CNode / TCB
+        // duplicates (stage 3): the smallest radix, from the first that holds what failed, with which the
+        // whole system passes.
         const unsigned from = s.plat.kernel.root_cnode_bits;
-        const std::uint64_t floor = root_used + 16 + f.needed;
+        const std::uint64_t floor = f.what == problem::root_cnode_full ? f.needed : root_used + 16 + f.needed;
         fix x{.what = setting::kernel_root_cnode_bits, .from = from, .to = ceil_log2(floor)};
         for (unsigned bits = from + 1; bits <= 30 && bits <= from + 8; ++bits) {
             if (bits < x.to) continue;
@@ -312,8 +309,8 @@ constexpr void find_fixes(const system<N>& s, stage_report& st) noexcept {
         const std::uint64_t size = f.size;
         const bool guest_ram = c.guest.present && range{c.guest.ram_base, c.guest.ram_size}.contains(range{f.paddr, size});
         // Keep the kernel's hands off the range: a no-map reserved-memory node, where the kernel put RAM.
-        if (f.why != blocker::outside_device_top && f.why != blocker::other_component && f.why != blocker::kernel_image &&
-            f.why != blocker::dtb && f.why != blocker::rootserver_image && f.why != blocker::rootserver_objects)
+        // (Over the kernel's images it moves them: the ELF loader places them after the reserved region.)
+        if (f.why != blocker::outside_device_top && f.why != blocker::other_component)
             st.add_fix(verify(fix{.what = setting::reserved_memory, .to = size, .aux = f.paddr}));
         // A device register range (a GIC interface, a UART) stays where the hardware is: moving it is no
         // fix. Guest RAM may move, but only into a free no-map reserved window: never onto RAM the kernel
