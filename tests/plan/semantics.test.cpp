@@ -298,8 +298,7 @@ TEST(PlanSemantics, ReleaseLoaderRunsOutOfFreeSlots) {
     // directory = 25,658; three: 76,974 and one shared GIC frame: 76,975 > 60,062.
     auto s = vm_multi(16);
     s.plat.loader_debug = false;
-    EXPECT_EQ(spec_objects(s.plat.kernel, std::span<const component>(s.components.data(), s.n_components)),
-              76975u);
+    EXPECT_EQ(spec_objects(s.plat.kernel, std::span<const component>(s.components.data(), s.n_components)), 76975u);
     const auto r = plan_of(s);
     const stage_report& l = r->at(stage::loader);
     ASSERT_EQ(l.state, status::failed);

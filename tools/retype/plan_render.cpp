@@ -188,13 +188,11 @@ std::string finding_text(const plan_system& sys, const stage_report& st) {
                    c.c_str(), hex(f.paddr).c_str(), unsigned{f.object_bits}, f.needed, f.available);
     case problem::kernel_error:
         return fmt("capDL loader: seL4_Untyped_Retype of %s's %" PRIu64 " x %s (2^%u bytes) fails with %s%s",
-                   f.component == no_component ? "a" : c.c_str(), f.count,
-                   std::string(kernel::name(f.object)).c_str(), unsigned{f.object_bits},
-                   std::string(retype::name(f.error)).c_str(),
-                   f.error == error_code::range_error
-                       ? fmt(" (count 1..%" PRIu64 " allowed: CONFIG_RETYPE_FAN_OUT_LIMIT is platform.fan_out_limit)",
-                             f.needed)
-                             .c_str()
+                   f.component == no_component ? "a" : c.c_str(), f.count, std::string(kernel::name(f.object)).c_str(),
+                   unsigned{f.object_bits}, std::string(retype::name(f.error)).c_str(),
+                   f.error == error_code::range_error && f.needed == 0
+                       ? " (platform.fan_out_limit, CONFIG_RETYPE_FAN_OUT_LIMIT, is 0: the kernel refuses every retype)"
+                   : f.error == error_code::range_error ? fmt(" (the kernel allows 1..%" PRIu64 ")", f.needed).c_str()
                    : f.error == error_code::invalid_argument && f.object == kernel::object_type::cnode
                        ? " (a CNode's radix, cnode_size_bits, must be at least 1)"
                        : "");
@@ -211,8 +209,7 @@ std::string finding_text(const plan_system& sys, const stage_report& st) {
                    " more objects (one root-CNode slot each) and %" PRIu64 " slots left",
                    f.component == no_component ? "the CNode/TCB duplicates" : c.c_str(),
                    std::string(kernel::name(f.object)).c_str(), f.needed, f.available);
-    case problem::guest_ram_empty:
-        return fmt("%s's guest has no RAM (ram_size = 0): an input error", c.c_str());
+    case problem::guest_ram_empty: return fmt("%s's guest has no RAM (ram_size = 0): an input error", c.c_str());
     case problem::guest_ram_not_covered:
         return fmt("%s's 1:1 guest RAM [%s, %s) is covered by its untyped_mmios only for %s: the VMM's "
                    "\"Failed to allocate page\" past %s",
@@ -254,8 +251,7 @@ std::string warning_text(const plan_system& sys, const warning& w) {
     case problem::cnode_too_large:
         return fmt("%s = %" PRIu64 " gives %" PRIu64 " slots (%s of untyped) where %" PRIu64 " are used: %" PRIu64
                    " is enough",
-                   s.c_str(), w.suggestion.from, f.available, bytes_text(f.size).c_str(), f.needed,
-                   w.suggestion.to);
+                   s.c_str(), w.suggestion.from, f.available, bytes_text(f.size).c_str(), f.needed, w.suggestion.to);
     case problem::mempool_too_large:
         return fmt("%s = %s where %s is used: %s is enough", s.c_str(), bytes_text(f.available).c_str(),
                    bytes_text(f.needed).c_str(), bytes_text(w.suggestion.to).c_str());
@@ -309,15 +305,16 @@ void write_text(std::FILE* out, const named_plan& p) {
                     const guest_summary& g = r.guests[gi];
                     const component& c = sys.components[g.component];
                     if (gi) detail += "\n                         ";
-                    detail += i == 3 ? fmt("%s: %" PRIu64 " guest pages of %s; mempool %s of %s, CNode %" PRIu64
-                                           " of %" PRIu64 " slots, pools %s of %s",
-                                           std::string(c.name.view()).c_str(), g.need.pages,
-                                           bytes_text(std::uint64_t{1} << c.guest.page_bits).c_str(),
-                                           bytes_text(g.need.mempool_bytes).c_str(), bytes_text(allocator_mempool(c)).c_str(),
-                                           g.need.slots, std::uint64_t{1} << c.cnode_size_bits,
-                                           bytes_text(g.need.pool_bytes).c_str(), bytes_text(c.pool_bytes()).c_str())
-                                     : fmt("%s: guest gets all of its %s", std::string(c.name.view()).c_str(),
-                                           bytes_text(c.guest.ram_size).c_str());
+                    detail +=
+                        i == 3 ? fmt("%s: %" PRIu64 " guest pages of %s; mempool %s of %s, CNode %" PRIu64
+                                     " of %" PRIu64 " slots, pools %s of %s",
+                                     std::string(c.name.view()).c_str(), g.need.pages,
+                                     bytes_text(std::uint64_t{1} << c.guest.page_bits).c_str(),
+                                     bytes_text(g.need.mempool_bytes).c_str(), bytes_text(allocator_mempool(c)).c_str(),
+                                     g.need.slots, std::uint64_t{1} << c.cnode_size_bits,
+                                     bytes_text(g.need.pool_bytes).c_str(), bytes_text(c.pool_bytes()).c_str())
+                               : fmt("%s: guest gets all of its %s", std::string(c.name.view()).c_str(),
+                                     bytes_text(c.guest.ram_size).c_str());
                 }
             }
         } else {
@@ -328,10 +325,8 @@ void write_text(std::FILE* out, const named_plan& p) {
             std::fprintf(out, "      (a consequence of stage %d: its fixes are checked to fix this stage too)\n",
                          static_cast<int>(r.first_failure()->id));
         for (std::size_t k = 0; k < st.n_fixes; ++k)
-            std::fprintf(out, "      %s: %s%s\n",
-                         st.fixes[k].kind == fix_kind::code_change ? "code change" : "fix",
-                         fix_text(sys, st.fixes[k]).c_str(),
-                         st.fixes[k].verified ? "  [checked]" : "");
+            std::fprintf(out, "      %s: %s%s\n", st.fixes[k].kind == fix_kind::code_change ? "code change" : "fix",
+                         fix_text(sys, st.fixes[k]).c_str(), st.fixes[k].verified ? "  [checked]" : "");
     }
     for (std::size_t k = 0; k < r.n_warnings; ++k)
         std::fprintf(out, "  warning: %s\n", warning_text(sys, r.warnings[k]).c_str());

@@ -32,7 +32,7 @@ inline constexpr std::uint64_t max_count = 0xffffffffULL; // pool and object cou
 
 /// camkes-vm templates/seL4AllocatorMempool.template.c: `configuration[me.name].get('allocator_mempool_size',
 /// 80 * 1024 * 1024)`, rounded up to PAGE_SIZE.
-inline constexpr std::uint64_t camkes_default_mempool = 80 * 1024 * 1024;
+inline constexpr std::uint64_t camkes_default_mempool = std::uint64_t{80} * 1024 * 1024;
 /// "Not written": the component gets CAmkES' default (see allocator_mempool()).
 inline constexpr std::uint64_t mempool_unset = ~std::uint64_t{0};
 /// "Not written": the guest's ram_paddr_base is its ram_base.
@@ -112,7 +112,7 @@ struct platform {
     // asserts that the root CNode has at least max_objects free slots after the 16 it skips; the spec may hold
     // at most max_objects objects (the capdl_to_sel4_* arrays, asserted too).
     std::uint32_t loader_max_objects = camkes_vm_loader_max_objects; // CapDLLoaderMaxObjects
-    bool loader_debug = true;                                         // asserts compiled in (not a release build)
+    bool loader_debug = true;                                        // asserts compiled in (not a release build)
 
     constexpr bool add_ram(paddr_t base, std::uint64_t size) noexcept {
         if (n_ram >= ram.size()) return false;
@@ -213,8 +213,8 @@ struct component {
     // allocator_mempool_size: a static array in the component's .bss. mempool_unset: the template's default
     // (80 MiB) for a VMM (a component with a guest), none for the others; see allocator_mempool().
     std::uint64_t mempool_size = mempool_unset;
-    std::uint64_t image_size = 0;      // the ELF's loadable bytes (without the mempool), backed by 4 KiB frames
-    std::uint32_t cap_slots_used = 0;  // slots CAmkES fills in the CNode before the allocator starts
+    std::uint64_t image_size = 0;     // the ELF's loadable bytes (without the mempool), backed by 4 KiB frames
+    std::uint32_t cap_slots_used = 0; // slots CAmkES fills in the CNode before the allocator starts
     std::array<object_need, max_objects> objects{};
     std::size_t n_objects = 0;
     guest_config guest{};
@@ -248,16 +248,17 @@ struct component {
     }
     /// Bytes of all simple_untyped pools (saturating: a pool of 2^63 B times 2 is "everything").
     [[nodiscard]] constexpr std::uint64_t pool_bytes() const noexcept {
-        std::uint64_t b = 0;
+        constexpr std::uint64_t all = ~std::uint64_t{0};
+        std::uint64_t total = 0;
         for (std::size_t i = 0; i < n_pools; ++i) {
             const unsigned bits = pools[i].size_bits;
             const std::uint64_t count = pools[i].count;
-            const std::uint64_t add = bits >= 64 || (count != 0 && count > (~std::uint64_t{0} >> bits))
-                                          ? ~std::uint64_t{0}
-                                          : count << bits;
-            b = add > ~std::uint64_t{0} - b ? ~std::uint64_t{0} : b + add;
+            if (bits >= 64 || (count != 0 && count > (all >> bits))) return all;
+            const std::uint64_t pool = count << bits;
+            if (pool > all - total) return all;
+            total += pool;
         }
-        return b;
+        return total;
     }
     /// The untypeds CAmkES hands the component (component.simple.c): the pools' untypeds, then untyped_mmios.
     [[nodiscard]] constexpr std::uint64_t untyped_count() const noexcept {
@@ -273,7 +274,7 @@ struct component {
     if (c.mempool_size == mempool_unset) return c.guest.present ? camkes_default_mempool : 0;
     constexpr std::uint64_t page = 4096;
     return c.mempool_size > ~std::uint64_t{0} - (page - 1) ? ~std::uint64_t{0} & ~(page - 1)
-                                                            : (c.mempool_size + page - 1) & ~(page - 1);
+                                                           : (c.mempool_size + page - 1) & ~(page - 1);
 }
 
 /// camkes-vm templates/seL4VMParameters.template.c, the (deprecated, but what the stock vm_minimal

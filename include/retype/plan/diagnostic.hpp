@@ -36,7 +36,7 @@ enum class problem : std::uint8_t {
     exact_untyped_missing, // an untyped_mmios range is not inside any initial untyped
     exact_untyped_taken,   // it is, but memory there is already used (another component)
     exact_untyped_misaligned,
-    model_capacity, // the planner's own fixed capacity is too small for this system (a limit of the program)
+    model_capacity,          // the planner's own fixed capacity is too small for this system (a limit of the program)
     exact_untyped_size,      // size_bits outside seL4_MinUntypedBits..seL4_MaxUntypedBits (or no such frame size)
     kernel_error,            // seL4_Untyped_Retype refused an object: finding.error, finding.object
     loader_slots_asserted,   // debug capdl-loader: assert(free slots >= CapDLLoaderMaxObjects) fails
@@ -213,7 +213,7 @@ struct finding {
     std::uint16_t other = no_component; // the other component, for other_component
     kernel::object_type object = kernel::object_type::untyped;
     std::uint8_t object_bits = 0;
-    error_code error{}; // kernel_error: what seL4_Untyped_Retype returned
+    error_code error{};       // kernel_error: what seL4_Untyped_Retype returned
     std::uint64_t count = 0;  // objects left to place, untypeds dropped, pages mapped, ...
     std::uint64_t needed = 0; // bytes (or slots, for root_cnode_full / cnode_*)
     std::uint64_t available = 0;

@@ -104,8 +104,7 @@ inline constexpr std::size_t items_per_component = max_pools + max_objects + 6;
     add(object_type::cnode, c.cnode_size_bits, 1, extent_kind::cnode);
     for (std::size_t i = 0; i < c.n_pools; ++i)
         add(object_type::untyped, c.pools[i].size_bits, c.pools[i].count, extent_kind::pool);
-    const std::uint64_t image =
-        detail::round_up(c.image_size, detail::page) + allocator_mempool(c);
+    const std::uint64_t image = detail::round_up(c.image_size, detail::page) + allocator_mempool(c);
     add(object_type::tcb, 0, 1, extent_kind::objects);
     add(object_type::vspace, 0, 1, extent_kind::objects);
     // Mapped from the bottom of the address space: one table per 2 MiB, one directory per GiB (+1 each for the edge).
@@ -123,7 +122,7 @@ inline constexpr std::size_t items_per_component = max_pools + max_objects + 6;
 /// The frame object for a CAmkES `mmios` entry's bits (camkes-tool component.simple.c bits_to_frame_type:
 /// 12 a small frame, 20 / 21 a section), or nullopt when the architecture has no frame of that size.
 [[nodiscard]] constexpr std::optional<kernel::object_type> frame_type_for(const kernel::config& cfg,
-                                                                         unsigned bits) noexcept {
+                                                                          unsigned bits) noexcept {
     using kernel::object_type;
     if (bits == 12) return object_type::frame_4k;
     if (cfg.target == kernel::arch::aarch32) {
@@ -136,7 +135,8 @@ inline constexpr std::size_t items_per_component = max_pools + max_objects + 6;
 
 /// Objects the capDL spec holds for these components (what CapDLLoaderMaxObjects bounds), shared `mmios`
 /// frames counted once.
-[[nodiscard]] constexpr std::uint64_t spec_objects(const kernel::config& cfg, std::span<const component> comps) noexcept {
+[[nodiscard]] constexpr std::uint64_t spec_objects(const kernel::config& cfg,
+                                                   std::span<const component> comps) noexcept {
     std::uint64_t n = 0;
     std::array<loader_item, items_per_component> items{};
     for (std::size_t c = 0; c < comps.size(); ++c) {
@@ -204,14 +204,14 @@ template <std::size_t Capacity>
     const std::uint64_t empty = root > root_slots_used ? root - root_slots_used : 0;
     std::uint64_t slots_left = empty > 16 ? empty - 16 : 0;
     if (p.loader_debug && slots_left < p.loader_max_objects)
-        return fail(finding{.what = problem::loader_slots_asserted,
-                            .needed = p.loader_max_objects,
-                            .available = slots_left},
-                    p.loader_max_objects - slots_left);
+        return fail(
+            finding{.what = problem::loader_slots_asserted, .needed = p.loader_max_objects, .available = slots_left},
+            p.loader_max_objects - slots_left);
     const std::uint64_t total = spec_objects(cfg, comps);
     if (total > p.loader_max_objects)
-        return fail(finding{.what = problem::loader_too_many_objects, .needed = total, .available = p.loader_max_objects},
-                    total - p.loader_max_objects);
+        return fail(
+            finding{.what = problem::loader_too_many_objects, .needed = total, .available = p.loader_max_objects},
+            total - p.loader_max_objects);
     const auto take_slots = [&](std::uint64_t n) {
         if (n > slots_left) return false;
         slots_left -= n;
@@ -366,7 +366,8 @@ template <std::size_t Capacity>
             out.record(fr->plan.paddr, std::uint64_t{1} << bits, no_component, extent_kind::filler);
             cur = fr->plan.new_used;
         }
-        auto er = m.retype(ref, kernel::retype_args{.type = e.type, .size_bits = e.type == object_type::untyped ? e.bits : 0u});
+        auto er = m.retype(
+            ref, kernel::retype_args{.type = e.type, .size_bits = e.type == object_type::untyped ? e.bits : 0u});
         if (!er) return refused(er.error(), e.component, e.type, e.bits, 1);
         Ensures(er->plan.paddr == e.paddr);
         out.record(e.paddr, size, e.component, extent_kind::exact);

@@ -245,7 +245,8 @@ template <std::size_t N>
         if (c == self) continue;
         const component& o = s.components[c];
         for (std::size_t i = 0; i < o.n_mmios; ++i)
-            if (o.mmios[i].size_bits < 64 && range{o.mmios[i].paddr, std::uint64_t{1} << o.mmios[i].size_bits}.overlaps(want))
+            if (o.mmios[i].size_bits < 64 &&
+                range{o.mmios[i].paddr, std::uint64_t{1} << o.mmios[i].size_bits}.overlaps(want))
                 return true;
         for (std::size_t i = 0; i < o.n_frames; ++i)
             if (range{o.frames[i].paddr, o.frames[i].size}.overlaps(want)) return true;
@@ -307,7 +308,8 @@ constexpr void find_fixes(const system<N>& s, stage_report& st) noexcept {
     case problem::exact_untyped_taken: {
         const component& c = s.components[f.component];
         const std::uint64_t size = f.size;
-        const bool guest_ram = c.guest.present && range{c.guest.ram_base, c.guest.ram_size}.contains(range{f.paddr, size});
+        const bool guest_ram =
+            c.guest.present && range{c.guest.ram_base, c.guest.ram_size}.contains(range{f.paddr, size});
         // Keep the kernel's hands off the range: a no-map reserved-memory node, where the kernel put RAM.
         // (Over the kernel's images it moves them: the ELF loader places them after the reserved region.)
         if (f.why != blocker::outside_device_top && f.why != blocker::other_component)
@@ -324,7 +326,8 @@ constexpr void find_fixes(const system<N>& s, stage_report& st) noexcept {
                 const kernel::untyped_desc& d = b.untypeds.list[i];
                 if (d.size_bits < f.object_bits || !d.device) continue;
                 const std::uint64_t span = c.guest.ram_base == f.paddr ? c.guest.ram_size : size;
-                if (!in_reserved_window(s.plat, d.paddr, span) || used_by_other(s, f.component, d.paddr, span)) continue;
+                if (!in_reserved_window(s.plat, d.paddr, span) || used_by_other(s, f.component, d.paddr, span))
+                    continue;
                 if (d.paddr == f.paddr) continue;
                 fix x{.what = setting::untyped_mmios,
                       .component = f.component,
@@ -408,16 +411,15 @@ constexpr void find_warnings(const system<N>& s, report& r) noexcept {
         const std::uint64_t slots = std::uint64_t{1} << c.cnode_size_bits;
         const unsigned slot_bits = kernel::traits(s.plat.kernel).slot_bits;
         if (too_high(slots << slot_bits, n.slots << slot_bits))
-            r.warn(
-                finding{.what = problem::cnode_too_large,
-                        .component = g.component,
-                        .needed = n.slots,
-                        .available = slots,
-                        .size = slots << slot_bits}, // the CNode's bytes of untyped (2^slot_bits B per slot)
-                fix{.what = setting::cnode_size_bits,
-                    .component = g.component,
-                    .from = c.cnode_size_bits,
-                    .to = ceil_log2(with_headroom(n.slots))});
+            r.warn(finding{.what = problem::cnode_too_large,
+                           .component = g.component,
+                           .needed = n.slots,
+                           .available = slots,
+                           .size = slots << slot_bits}, // the CNode's bytes of untyped (2^slot_bits B per slot)
+                   fix{.what = setting::cnode_size_bits,
+                       .component = g.component,
+                       .from = c.cnode_size_bits,
+                       .to = ceil_log2(with_headroom(n.slots))});
         const std::uint64_t mempool = allocator_mempool(c);
         if (too_high(mempool, n.mempool_bytes))
             r.warn(finding{.what = problem::mempool_too_large,

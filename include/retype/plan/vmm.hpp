@@ -51,7 +51,7 @@ inline constexpr std::uint64_t range_allocator_base = 4096; // and its fixed tab
 /// One utspace_split node in the mempool: struct utspace_split_node is a cspacepath_t (7 words) and 7 more
 /// words (split.h): 112 B + 16 = 128 B on 64-bit, 56 B + 8 = 64 B on aarch32.
 [[nodiscard]] constexpr std::uint64_t split_node_bytes(const kernel::config& cfg) noexcept {
-    return kr_alloc_bytes(cfg, 14 * (kernel::traits(cfg).word_bits / 8));
+    return kr_alloc_bytes(cfg, std::uint64_t{14} * (kernel::traits(cfg).word_bits / 8));
 }
 
 /// The single-level CSpace's slot bitmap (cspace/single_level.c cspace_single_level_create): one bit per
@@ -199,7 +199,8 @@ namespace detail {
     n.paging = tables + 1;
     const unsigned pt_bits = kernel::fixed_object_bits(cfg, object_type::page_table);
     std::uint64_t vcpu_bytes = 0;
-    if (kernel::exists(cfg, object_type::vcpu)) vcpu_bytes = std::uint64_t{1} << kernel::fixed_object_bits(cfg, object_type::vcpu);
+    if (kernel::exists(cfg, object_type::vcpu))
+        vcpu_bytes = std::uint64_t{1} << kernel::fixed_object_bits(cfg, object_type::vcpu);
     const std::uint64_t tcb_bytes = std::uint64_t{1} << kernel::fixed_object_bits(cfg, object_type::tcb);
     const std::uint64_t object_bytes =
         (tables << pt_bits) + (std::uint64_t{1} << root_bits) + g.vcpus * (vcpu_bytes + tcb_bytes);
@@ -252,10 +253,10 @@ namespace detail {
     r.state = status::ok;
     const guest_config& g = c.guest;
     const bool a32 = cfg.target == kernel::arch::aarch32;
-    const bool has_frame = g.page_bits == 12 ||
-                           (g.page_bits == 21 && (kernel::exists(cfg, kernel::object_type::frame_2m) ||
-                                                  (a32 && cfg.hyp))) ||
-                           (g.page_bits == 30 && kernel::exists(cfg, kernel::object_type::frame_1g));
+    const bool has_frame =
+        g.page_bits == 12 ||
+        (g.page_bits == 21 && (kernel::exists(cfg, kernel::object_type::frame_2m) || (a32 && cfg.hyp))) ||
+        (g.page_bits == 30 && kernel::exists(cfg, kernel::object_type::frame_1g));
     const auto failed = [&](problem p, std::uint64_t needed, std::uint64_t available, std::uint64_t shortfall) {
         if (r.state == status::ok) {
             r.state = status::failed;
