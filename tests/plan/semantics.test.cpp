@@ -477,3 +477,20 @@ TEST(PlanHonestFixes, CNodeShortfallIsInSlots) {
 }
 
 } // namespace
+
+namespace {
+TEST(PlanHonestFixes, TwoMegabyteGuestPagesAreFlaggedAsAPatchedVmm) {
+    // guest_ram.c hard-codes seL4_PageBits: a plan with page_bits 21 passes only for a patched libsel4vm, and
+    // says so (a warning, no setting to change); the unpatched seed 001 gets no such warning.
+    const auto patched = plan_of(examples::vm_minimal_patched_2m_pages());
+    bool flagged = false;
+    for (std::size_t i = 0; i < patched->n_warnings; ++i)
+        flagged = flagged || (patched->warnings[i].what.what == problem::guest_pages_need_patch &&
+                              patched->warnings[i].what.object_bits == 21 &&
+                              patched->warnings[i].suggestion.what == setting::none);
+    EXPECT_TRUE(flagged);
+    const auto stock = plan_of(examples::vm_minimal_recommended());
+    for (std::size_t i = 0; i < stock->n_warnings; ++i)
+        EXPECT_NE(stock->warnings[i].what.what, problem::guest_pages_need_patch);
+}
+} // namespace

@@ -86,12 +86,13 @@ std::string setting_name(const plan_system& sys, const fix& f) {
     case setting::guest_ram_base: return c + ".guest.ram_base";
     case setting::guest_allocator: return c + "'s utspace allocator";
     case setting::loader_max_objects: return "CapDLLoaderMaxObjects";
-    case setting::none: break;
+    case setting::none: return "none";
     }
     return "?";
 }
 
 std::string fix_text(const plan_system& sys, const fix& f) {
+    if (f.what == setting::none) return ""; // a warning with nothing to change (guest_pages_need_patch)
     const std::string s = setting_name(sys, f);
     switch (f.what) {
     case setting::platform_ram:
@@ -252,6 +253,10 @@ std::string warning_text(const plan_system& sys, const warning& w) {
         return fmt("%s = %" PRIu64 " gives %" PRIu64 " slots (%s of untyped) where %" PRIu64 " are used: %" PRIu64
                    " is enough",
                    s.c_str(), w.suggestion.from, f.available, bytes_text(f.size).c_str(), f.needed, w.suggestion.to);
+    case problem::guest_pages_need_patch:
+        return fmt("%s.guest.page_bits = %u: libsel4vm maps guest RAM with 4 KiB frames (guest_ram.c); this plan "
+                   "assumes a libsel4vm patched for 2^%u-byte frames",
+                   comp_name(sys, f.component).c_str(), unsigned{f.object_bits}, unsigned{f.object_bits});
     case problem::mempool_too_large:
         return fmt("%s = %s where %s is used: %s is enough", s.c_str(), bytes_text(f.available).c_str(),
                    bytes_text(f.needed).c_str(), bytes_text(w.suggestion.to).c_str());
@@ -387,7 +392,8 @@ std::string json_plan(const named_plan& p) {
                  ", \"object\": " + jstr(std::string(kernel::name(f.object))) +
                  ", \"object_bits\": " + jnum(f.object_bits) + ", \"count\": " + jnum(f.count) +
                  ", \"needed\": " + jnum(f.needed) + ", \"available\": " + jnum(f.available) +
-                 ", \"paddr\": " + jnum(f.paddr) + ", \"size\": " + jnum(f.size) +
+                 ", \"paddr\": " + jnum(f.paddr) + ", \"size\": " + jnum(f.size) + ", \"kernel_error\": " +
+                 (f.what == problem::kernel_error ? jstr(std::string(retype::name(f.error))) : std::string("null")) +
                  ", \"message\": " + jstr(finding_text(sys, st)) + "}";
         else
             o += "null";

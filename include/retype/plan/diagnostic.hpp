@@ -57,6 +57,7 @@ enum class problem : std::uint8_t {
     pool_too_large,
     cnode_too_large,
     mempool_too_large,
+    guest_pages_need_patch, // guest.page_bits != 12: libsel4vm hard-codes 4 KiB frames (a patched VMM is assumed)
 };
 
 /// What sits where an exact untyped should be (the "why" of exact_untyped_missing).
@@ -153,6 +154,7 @@ enum class fix_kind : std::uint8_t { setting, code_change };
     case problem::pool_too_large: return "pool_too_large";
     case problem::cnode_too_large: return "cnode_too_large";
     case problem::mempool_too_large: return "mempool_too_large";
+    case problem::guest_pages_need_patch: return "guest_pages_need_patch";
     }
     return "?";
 }

@@ -408,6 +408,12 @@ constexpr void find_warnings(const system<N>& s, report& r) noexcept {
         const auto too_high = [](std::uint64_t have, std::uint64_t need) {
             return have >= 4 * need && have - need >= mib;
         };
+        // libsel4vm's guest_ram.c maps guest RAM with seL4_PageBits frames: another size is a patched VMM.
+        if (c.guest.page_bits != 12)
+            r.warn(finding{.what = problem::guest_pages_need_patch,
+                           .component = g.component,
+                           .object_bits = c.guest.page_bits},
+                   fix{});
         const std::uint64_t slots = std::uint64_t{1} << c.cnode_size_bits;
         const unsigned slot_bits = kernel::traits(s.plat.kernel).slot_bits;
         if (too_high(slots << slot_bits, n.slots << slot_bits))
