@@ -156,6 +156,7 @@ TEST(PlanStage2, DefaultRootCNodeCannotHoldTheRootserverImageFrames) {
     // + one slot per initial untyped.
     EXPECT_EQ(k.cause.needed, 16u + 12u + 2u + 5369u + r->boot.count);
     EXPECT_EQ(k.cause.available, 4096u);
+    EXPECT_EQ(k.shortfall, k.cause.needed - 4096u); // in slots, not bytes
     ASSERT_EQ(k.n_fixes, 1u);
     EXPECT_EQ(k.fixes[0].what, setting::kernel_root_cnode_bits);
     // 2^13 = 8192 >= 5458 is enough for the kernel, not for the capDL loader built in debug as camkes-vm-examples

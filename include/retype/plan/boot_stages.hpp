@@ -268,7 +268,7 @@ inline constexpr std::uint64_t initial_caps = 16;
     const std::uint64_t have = std::uint64_t{1} << cfg.root_cnode_bits;
     if (slots > have) {
         r.state = status::failed;
-        r.shortfall = (slots - have) << t.slot_bits;
+        r.shortfall = slots - have; // slots (counts_slots): a slot shortfall is never given in bytes
         r.cause = finding{.what = problem::root_cnode_full, .needed = slots, .available = have};
     }
     return r;

@@ -181,7 +181,9 @@ struct guest_config {
     paddr_t ram_base = 0; // guest-physical; with one_to_one also host-physical
     std::uint64_t ram_size = 0;
     std::uint8_t page_bits = 12; // the frame size guest RAM is built from: 12 (4 KiB) or 21 (2 MiB)
-    bool one_to_one = true;      // map_one_to_one: RAM frames at their own paddr (DMA without an IOMMU)
+    // map_one_to_one: RAM frames at their own paddr (DMA without an IOMMU). The TOML reader applies camkes-vm's
+    // per-platform default (default_map_one_to_one) when unset; a C++ description states it (default true).
+    bool one_to_one = true;
     // vm_address_config.ram_paddr_base (camkes-vm templates/seL4VMParameters.template.c -> vm_config.ram.phys_base):
     // a device untyped inside [phys_base, phys_base + ram_size) is filed as ALLOCMAN_UT_DEV_MEM
     // (components/VM_Arm/src/main.c add_uts). paddr_unset: ram_base.
