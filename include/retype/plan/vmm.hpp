@@ -97,6 +97,7 @@ namespace detail {
     while (moved && cur < base + size) {
         moved = false;
         for (std::size_t i = 0; i < c.n_mmios; ++i) {
+            if (c.mmios[i].size_bits >= 64) continue; // stage 3 reports it (exact_untyped_size)
             const range r{c.mmios[i].paddr, std::uint64_t{1} << c.mmios[i].size_bits};
             if (r.base <= cur && cur < r.end()) {
                 cur = r.end();
@@ -116,6 +117,7 @@ namespace detail {
     std::uint64_t left = pages;
     for (std::size_t guard = 0; guard < max_mmios && left; ++guard) {
         for (std::size_t i = 0; i < c.n_mmios; ++i) {
+            if (c.mmios[i].size_bits >= 64) continue; // stage 3 reports it (exact_untyped_size)
             const range r{c.mmios[i].paddr, std::uint64_t{1} << c.mmios[i].size_bits};
             if (!(r.base <= cur && cur < r.end())) continue;
             const std::uint64_t in_block = (r.end() - cur) >> page_bits;
@@ -185,7 +187,7 @@ namespace detail {
     const unsigned pb = g.page_bits;
     const std::uint64_t all = pb < 64 ? g.ram_size >> pb : 0;
     n.pages = pages < all ? pages : all;
-    const std::uint64_t mapped = n.pages << pb;
+    const std::uint64_t mapped = pb < 64 ? n.pages << pb : 0;
     // Stage-2 paging: a table per 2 MiB below 2 MiB pages; on 64-bit Arm a directory per GiB below 1 GiB
     // pages (arm_hyp's LPAE root maps 2 MiB entries over 4 GiB: no such level); the root, which is the
     // architecture's VSpace object (8 KiB on aarch64-hyp with a 40-bit PA, 16 KiB on arm_hyp).
@@ -228,7 +230,7 @@ namespace detail {
         if (!g.one_to_one) {
             std::uint64_t dm = 0;
             for (std::size_t i = 0; i < c.n_mmios; ++i)
-                if (detail::is_dev_mem(g, c.mmios[i]) && c.mmios[i].size_bits >= pb)
+                if (detail::is_dev_mem(g, c.mmios[i]) && c.mmios[i].size_bits >= pb && c.mmios[i].size_bits < 64)
                     dm += std::uint64_t{1} << c.mmios[i].size_bits;
             n.dev_mem_bytes = dm < mapped ? dm : mapped;
             from_pools = mapped - n.dev_mem_bytes;
