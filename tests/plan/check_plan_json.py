@@ -22,6 +22,7 @@ def check_fix(f, where):
     for k in ("from", "to", "aux"):
         if need(f, k, int, where) < 0: fail(f"{where}.{k} negative")
     need(f, "verified", bool, where)
+    need(f, "code_change", bool, where)
     if f["component"] is not None and not isinstance(f["component"], str): fail(f"{where}.component")
 
 def check_plan(p, where):

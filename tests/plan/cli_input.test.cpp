@@ -226,7 +226,10 @@ TEST(PlanCliInput, MissingFileSaysWhyNotLineZero) {
 
 // The CAmkES spelling `map_one_to_one` is `one_to_one`: both files plan alike.
 TEST(PlanCliInput, CamkesSpellingsAreAliases) {
-    const std::string sys = platform + vm0 + "simple_untyped28_pool = 1\nallocator_mempool_size = 0x800000\n" + guest;
+    // An 18-bit root CNode, as camkes-vm-examples sets it, so that the debug capDL loader's
+    // CapDLLoaderMaxObjects check passes and the guest's stages are reached.
+    const std::string sys = platform + "root_cnode_bits = 18\n" + vm0 +
+                            "simple_untyped28_pool = 1\nallocator_mempool_size = 0x800000\n" + guest;
     const auto a = run_retype("plan " + write_temp("alias_a.toml", "name = \"n\"\n" + sys + "one_to_one = false\n"));
     const auto b =
         run_retype("plan " + write_temp("alias_b.toml", "name = \"n\"\n" + sys + "map_one_to_one = false\n"));

@@ -91,12 +91,15 @@ std::string setting_name(const plan_system& sys, const fix& f) {
     case setting::guest_page_bits: return c + ".guest.page_bits";
     case setting::guest_ram_size: return c + ".guest.ram_size";
     case setting::guest_ram_base: return c + ".guest.ram_base";
-    case setting::none: break;
+    case setting::guest_allocator: return c + "'s utspace allocator";
+    case setting::loader_max_objects: return "CapDLLoaderMaxObjects";
+    case setting::none: return "none";
     }
     return "?";
 }
 
 std::string fix_text(const plan_system& sys, const fix& f) {
+    if (f.what == setting::none) return ""; // a warning with nothing to change (guest_pages_need_patch)
     const std::string s = setting_name(sys, f);
     switch (f.what) {
     case setting::platform_ram:
@@ -114,9 +117,18 @@ std::string fix_text(const plan_system& sys, const fix& f) {
         return fmt("move the guest: %s from %s to %s (with its untyped_mmios and images)", s.c_str(),
                    hex(f.from).c_str(), hex(f.to).c_str());
     case setting::guest_page_bits:
-        return fmt("switch the guest to %s pages (%s %" PRIu64 " -> %" PRIu64
-                   "), which cuts the mempool needed from %s to %s",
+        // Not a setting: libsel4vm's guest_ram.c hard-codes seL4_PageBits (ram_ut_alloc_iterator,
+        // ram_alloc_iterator, vm_ram_touch).
+        return fmt("patch libsel4vm (guest_ram.c: ram_ut_alloc_iterator, ram_alloc_iterator and vm_ram_touch use "
+                   "seL4_PageBits) to map guest RAM with %s frames, then set %s %" PRIu64 " -> %" PRIu64
+                   "; the mempool needed drops from %s to %s",
                    bytes_text(std::uint64_t{1} << f.to).c_str(), s.c_str(), f.from, f.to,
+                   bytes_text(f.effect_from).c_str(), bytes_text(f.effect_to).c_str());
+    case setting::guest_allocator:
+        return fmt("link %s's VMM against retype_allocman (retype's allocman drop-in, replacing allocman's "
+                   "utspace_split at link time), then set %s.guest.allocator = \"retype_range\"; the mempool needed "
+                   "drops from %s to %s",
+                   comp_name(sys, f.component).c_str(), comp_name(sys, f.component).c_str(),
                    bytes_text(f.effect_from).c_str(), bytes_text(f.effect_to).c_str());
     default: break;
     }
@@ -154,9 +166,16 @@ std::string finding_text(const plan_system& sys, const stage_report& st) {
                    c.c_str(), f.count, std::string(kernel::name(f.object)).c_str(), unsigned{f.object_bits},
                    bytes_text(f.needed).c_str());
     case problem::exact_untyped_missing:
+        if (f.object != kernel::object_type::untyped)
+            return fmt("%s.mmios frame %s (2^%u B) is not inside an initial untyped: %s", c.c_str(),
+                       hex(f.paddr).c_str(), unsigned{f.object_bits}, blocker_text(f.why));
         return fmt("%s.untyped_mmios \"%s:%u\" is not an initial untyped: %s", c.c_str(), hex(f.paddr).c_str(),
                    unsigned{f.object_bits}, blocker_text(f.why));
     case problem::exact_untyped_taken:
+        if (f.object != kernel::object_type::untyped)
+            return fmt("%s.mmios frame %s (2^%u B) overlaps an object placed before it (%s)", c.c_str(),
+                       hex(f.paddr).c_str(), unsigned{f.object_bits},
+                       f.other != no_component ? ("by " + comp_name(sys, f.other)).c_str() : "another size");
         return fmt("%s.untyped_mmios \"%s:%u\" lies in an initial untyped already used up to past it (%s)", c.c_str(),
                    hex(f.paddr).c_str(), unsigned{f.object_bits},
                    f.other != no_component ? ("by " + comp_name(sys, f.other)).c_str() : "out of address order");
@@ -164,7 +183,41 @@ std::string finding_text(const plan_system& sys, const stage_report& st) {
         return fmt("%s.untyped_mmios \"%s:%u\" is not aligned to its size", c.c_str(), hex(f.paddr).c_str(),
                    unsigned{f.object_bits});
     case problem::model_capacity:
-        return fmt("the planner's kernel model is too small for this system (%" PRIu64 " nodes)", f.needed);
+        return fmt("retype plan's own kernel model is full (%" PRIu64
+                   " nodes): a limit of this program, not of the system; nothing to change in the description",
+                   f.needed);
+    case problem::exact_untyped_size:
+        if (f.object != kernel::object_type::untyped)
+            return fmt("%s.mmios entry %" PRIu64 " has %u-bit frames: this architecture's frames are 12 bits, or a "
+                       "section (20 on aarch32, 21 on arm_hyp and aarch64)",
+                       c.c_str(), f.count, unsigned{f.object_bits});
+        return fmt("%s.untyped_mmios \"%s:%u\": size bits must be %" PRIu64 "..%" PRIu64
+                   " on this architecture (seL4_MinUntypedBits..seL4_MaxUntypedBits)",
+                   c.c_str(), hex(f.paddr).c_str(), unsigned{f.object_bits}, f.needed, f.available);
+    case problem::kernel_error:
+        return fmt("capDL loader: seL4_Untyped_Retype of %s's %" PRIu64 " x %s (2^%u bytes) fails with %s%s",
+                   f.component == no_component ? "a" : c.c_str(), f.count, std::string(kernel::name(f.object)).c_str(),
+                   unsigned{f.object_bits}, std::string(retype::name(f.error)).c_str(),
+                   f.error == error_code::range_error && f.needed == 0
+                       ? " (platform.fan_out_limit, CONFIG_RETYPE_FAN_OUT_LIMIT, is 0: the kernel refuses every retype)"
+                   : f.error == error_code::range_error ? fmt(" (the kernel allows 1..%" PRIu64 ")", f.needed).c_str()
+                   : f.error == error_code::invalid_argument && f.object == kernel::object_type::cnode
+                       ? " (a CNode's radix, cnode_size_bits, must be at least 1)"
+                       : "");
+    case problem::loader_slots_asserted:
+        return fmt("capDL loader (debug build): assert(free slots >= CapDLLoaderMaxObjects) fails: the root CNode "
+                   "has %" PRIu64 " free slots after the loader's 16, CapDLLoaderMaxObjects is %" PRIu64,
+                   f.available, f.needed);
+    case problem::loader_too_many_objects:
+        return fmt("capDL loader: the spec has %" PRIu64 " objects, more than CapDLLoaderMaxObjects = %" PRIu64
+                   " (asserted in a debug build; past it, the loader's tables overflow)",
+                   f.needed, f.available);
+    case problem::loader_out_of_slots:
+        return fmt("capDL loader: \"Ran out of free slots!\" at %s's %s: %" PRIu64
+                   " more objects (one root-CNode slot each) and %" PRIu64 " slots left",
+                   f.component == no_component ? "the CNode/TCB duplicates" : c.c_str(),
+                   std::string(kernel::name(f.object)).c_str(), f.needed, f.available);
+    case problem::guest_ram_empty: return fmt("%s's guest has no RAM (ram_size = 0): an input error", c.c_str());
     case problem::guest_ram_not_covered:
         return fmt("%s's 1:1 guest RAM [%s, %s) is covered by its untyped_mmios only for %s: the VMM's "
                    "\"Failed to allocate page\" past %s",
@@ -206,8 +259,11 @@ std::string warning_text(const plan_system& sys, const warning& w) {
     case problem::cnode_too_large:
         return fmt("%s = %" PRIu64 " gives %" PRIu64 " slots (%s of untyped) where %" PRIu64 " are used: %" PRIu64
                    " is enough",
-                   s.c_str(), w.suggestion.from, f.available, bytes_text(f.available * 32).c_str(), f.needed,
-                   w.suggestion.to);
+                   s.c_str(), w.suggestion.from, f.available, bytes_text(f.size).c_str(), f.needed, w.suggestion.to);
+    case problem::guest_pages_need_patch:
+        return fmt("%s.guest.page_bits = %u: libsel4vm maps guest RAM with 4 KiB frames (guest_ram.c); this plan "
+                   "assumes a libsel4vm patched for 2^%u-byte frames",
+                   comp_name(sys, f.component).c_str(), unsigned{f.object_bits}, unsigned{f.object_bits});
     case problem::mempool_too_large:
         return fmt("%s = %s where %s is used: %s is enough", s.c_str(), bytes_text(f.available).c_str(),
                    bytes_text(f.needed).c_str(), bytes_text(w.suggestion.to).c_str());
@@ -225,7 +281,7 @@ void write_text(std::FILE* out, const named_plan& p) {
     const plan_system& sys = p.sys;
     const report& r = p.rep;
     std::fprintf(out, "retype plan: %s on %s (%s)\n", p.title.c_str(), std::string(sys.plat.name.view()).c_str(),
-                 std::string(kernel::name(sys.plat.kernel.target)).c_str());
+                 std::string(planner_arch_name(sys.plat.kernel)).c_str());
     static const char* const titles[] = {"ELF loader", "kernel boot", "capDL loader", "VMM", "guest"};
     for (std::size_t i = 0; i < 5; ++i) {
         const stage_report& st = r.stages[i];
@@ -233,7 +289,9 @@ void write_text(std::FILE* out, const named_plan& p) {
         std::string detail;
         if (st.state == status::failed) {
             detail = finding_text(sys, st);
-            if (st.shortfall) detail += " (short by " + bytes_text(st.shortfall) + ")";
+            if (st.shortfall)
+                detail += counts_slots(st.cause.what) ? fmt(" (short by %" PRIu64 " slots)", st.shortfall)
+                                                      : " (short by " + bytes_text(st.shortfall) + ")";
         } else if (st.state == status::ok) {
             switch (i) {
             case 0:
@@ -259,15 +317,16 @@ void write_text(std::FILE* out, const named_plan& p) {
                     const guest_summary& g = r.guests[gi];
                     const component& c = sys.components[g.component];
                     if (gi) detail += "\n                         ";
-                    detail += i == 3 ? fmt("%s: %" PRIu64 " guest pages of %s; mempool %s of %s, CNode %" PRIu64
-                                           " of %" PRIu64 " slots, pools %s of %s",
-                                           std::string(c.name.view()).c_str(), g.need.pages,
-                                           bytes_text(std::uint64_t{1} << c.guest.page_bits).c_str(),
-                                           bytes_text(g.need.mempool_bytes).c_str(), bytes_text(c.mempool_size).c_str(),
-                                           g.need.slots, std::uint64_t{1} << c.cnode_size_bits,
-                                           bytes_text(g.need.pool_bytes).c_str(), bytes_text(c.pool_bytes()).c_str())
-                                     : fmt("%s: guest gets all of its %s", std::string(c.name.view()).c_str(),
-                                           bytes_text(c.guest.ram_size).c_str());
+                    detail +=
+                        i == 3 ? fmt("%s: %" PRIu64 " guest pages of %s; mempool %s of %s, CNode %" PRIu64
+                                     " of %" PRIu64 " slots, pools %s of %s",
+                                     std::string(c.name.view()).c_str(), g.need.pages,
+                                     bytes_text(std::uint64_t{1} << c.guest.page_bits).c_str(),
+                                     bytes_text(g.need.mempool_bytes).c_str(), bytes_text(allocator_mempool(c)).c_str(),
+                                     g.need.slots, std::uint64_t{1} << c.cnode_size_bits,
+                                     bytes_text(g.need.pool_bytes).c_str(), bytes_text(c.pool_bytes()).c_str())
+                               : fmt("%s: guest gets all of its %s", std::string(c.name.view()).c_str(),
+                                     bytes_text(c.guest.ram_size).c_str());
                 }
             }
         } else {
@@ -278,8 +337,8 @@ void write_text(std::FILE* out, const named_plan& p) {
             std::fprintf(out, "      (a consequence of stage %d: its fixes are checked to fix this stage too)\n",
                          static_cast<int>(r.first_failure()->id));
         for (std::size_t k = 0; k < st.n_fixes; ++k)
-            std::fprintf(out, "      fix: %s%s\n", fix_text(sys, st.fixes[k]).c_str(),
-                         st.fixes[k].verified ? "  [checked]" : "");
+            std::fprintf(out, "      %s: %s%s\n", st.fixes[k].kind == fix_kind::code_change ? "code change" : "fix",
+                         fix_text(sys, st.fixes[k]).c_str(), st.fixes[k].verified ? "  [checked]" : "");
     }
     for (std::size_t k = 0; k < r.n_warnings; ++k)
         std::fprintf(out, "  warning: %s\n", warning_text(sys, r.warnings[k]).c_str());
@@ -318,6 +377,7 @@ std::string json_fix(const plan_system& sys, const fix& f) {
     return "{\"setting\": " + jstr(setting_name(sys, f)) + ", \"kind\": " + jstr(std::string(name(f.what))) +
            ", \"component\": " + jcomp(sys, f.component) + ", \"from\": " + jnum(f.from) + ", \"to\": " + jnum(f.to) +
            ", \"aux\": " + jnum(f.aux) + ", \"verified\": " + (f.verified ? "true" : "false") +
+           ", \"code_change\": " + (f.kind == fix_kind::code_change ? "true" : "false") +
            ", \"text\": " + jstr(fix_text(sys, f)) + "}";
 }
 
@@ -325,7 +385,7 @@ std::string json_plan(const named_plan& p) {
     const plan_system& sys = p.sys;
     const report& r = p.rep;
     std::string o = "{\"title\": " + jstr(p.title) + ", \"platform\": " + jstr(std::string(sys.plat.name.view())) +
-                    ", \"arch\": " + jstr(std::string(kernel::name(sys.plat.kernel.target))) +
+                    ", \"arch\": " + jstr(std::string(planner_arch_name(sys.plat.kernel))) +
                     ", \"ok\": " + (r.ok() ? "true" : "false") + ", \"stages\": [";
     for (std::size_t i = 0; i < 5; ++i) {
         const stage_report& st = r.stages[i];
@@ -340,7 +400,8 @@ std::string json_plan(const named_plan& p) {
                  ", \"object\": " + jstr(std::string(kernel::name(f.object))) +
                  ", \"object_bits\": " + jnum(f.object_bits) + ", \"count\": " + jnum(f.count) +
                  ", \"needed\": " + jnum(f.needed) + ", \"available\": " + jnum(f.available) +
-                 ", \"paddr\": " + jnum(f.paddr) + ", \"size\": " + jnum(f.size) +
+                 ", \"paddr\": " + jnum(f.paddr) + ", \"size\": " + jnum(f.size) + ", \"kernel_error\": " +
+                 (f.what == problem::kernel_error ? jstr(std::string(retype::name(f.error))) : std::string("null")) +
                  ", \"message\": " + jstr(finding_text(sys, st)) + "}";
         else
             o += "null";

@@ -74,7 +74,7 @@ constexpr key_rule schema[] = {
     {"",                       "platform",               vt::table,    true,  0, 0,               "", ""},
     {"",                       "component",              vt::tables,   false, 0, 64,              "", "this program plans up to 64 components"},
     {"platform",               "name",                   vt::string,   false, 0, name_len,        "", "names are kept in 23 bytes"},
-    {"platform",               "arch",                   vt::string,   true,  0, 64,              "", "x86_64, aarch64, aarch64-hyp, riscv64 or aarch32"},
+    {"platform",               "arch",                   vt::string,   true,  0, 64,              "", "x86_64, aarch64, aarch64-hyp, riscv64, aarch32 or arm_hyp"},
     {"platform",               "root_cnode_bits",        vt::integer,  false, 1, 30,              "", "KernelRootCNodeSizeBits"},
     {"platform",               "max_bootinfo_untypeds",  vt::integer,  false, 1, 1u << 20,        "", "KernelMaxNumBootinfoUntypedCaps"},
     {"platform",               "fan_out_limit",          vt::integer,  false, 1, 1u << 20,        "", "CONFIG_RETYPE_FAN_OUT_LIMIT: the kernel refuses every retype above it"},
@@ -89,6 +89,10 @@ constexpr key_rule schema[] = {
     {"platform",               "rootserver",             vt::table,    false, 0, 0,               "", ""},
     {"platform",               "elfloader",              vt::table,    false, 0, 0,               "", ""},
     {"platform",               "dtb_file",               vt::string,   false, 1, 4096,            "", "a path"},
+    {"platform",               "phys_base",              vt::integer,  false, 0, u32,             "", "aarch32 / arm_hyp: the platform's physBase"},
+    {"platform",               "user_top",               vt::integer,  false, 0, u32,             "", "aarch32 / arm_hyp: seL4_UserTop"},
+    {"platform",               "loader_max_objects",     vt::integer,  false, 0, u32,             "", "CapDLLoaderMaxObjects"},
+    {"platform",               "loader_debug",           vt::boolean,  false, 0, 0,               "", "a debug capDL loader (its assertions compiled in)"},
     {"platform.ram",           "base",                   vt::integer,  true,  0, any,             "", ""},
     {"platform.ram",           "size",                   vt::integer,  true,  1, any,             "", "a RAM region holds at least one byte"},
     {"platform.reserved",      "base",                   vt::integer,  true,  0, any,             "", ""},
@@ -111,6 +115,7 @@ constexpr key_rule schema[] = {
     {"component",              "cap_slots_used",         vt::integer,  false, 0, 1u << 30,        "", ""},
     {"component",              pool_pattern,             vt::integer,  false, 0, u32,             "", "a count of untypeds"},
     {"component",              "untyped_mmios",          vt::strings,  false, 0, max_mmios,       "", "\"0xPADDR:SIZE_BITS\" entries"},
+    {"component",              "mmios",                  vt::strings,  false, 0, max_frame_mmios, "", "\"0xPADDR:0xSIZE:BITS\" device frames (CAmkES mmios)"},
     {"component",              "objects",                vt::tables,   false, 0, max_objects,     "", "kinds of objects"},
     {"component",              "guest",                  vt::table,    false, 0, 0,               "", ""},
     {"component.objects",      "type",                   vt::string,   true,  1, 64,              "", ""},
@@ -121,6 +126,7 @@ constexpr key_rule schema[] = {
     {"component.guest",        "page_bits",              vt::integer,  false, 12, 21,             "", "12 (4 KiB) or 21 (2 MiB)"},
     {"component.guest",        "one_to_one",             vt::boolean,  false, 0, 0,               "map_one_to_one", ""},
     {"component.guest",        "allocator",              vt::string,   false, 1, 64,              "", "\"allocman_split\" or \"retype_range\""},
+    {"component.guest",        "ram_paddr_base",         vt::integer,  false, 0, any,             "", "vm_address_config.ram_paddr_base"},
     {"component.guest",        "vcpus",                  vt::integer,  false, 1, 64,              "", "a guest runs on at least one VCPU"},
     {"component.guest",        "images",                 vt::tables,   false, 0, max_guest_images, "", ""},
     {"component.guest.images", "name",                   vt::string,   false, 0, name_len,        "", "names are kept in 23 bytes"},
@@ -371,13 +377,13 @@ struct toml_reader {
         p.name = name_t(s);
         s.clear();
         reader::s(t, "platform", "arch", s);
-        if (!kernel::parse_arch(s, p.kernel.target)) {
-            constexpr std::string_view archs[] = {"x86_64", "aarch64", "aarch64-hyp", "riscv64", "aarch32"};
+        if (!parse_planner_arch(s, p.kernel)) {
+            constexpr std::string_view archs[] = {"x86_64", "aarch64", "aarch64-hyp", "riscv64", "aarch32", "arm_hyp"};
             const std::string_view near = nearest(s, archs);
             return rd.fail(*t.get("arch"), "platform.arch",
                            "unknown architecture `" + s + "`" +
                                (near.empty() ? "" : ", did you mean `" + std::string(near) + "`?") +
-                               " (x86_64, aarch64, aarch64-hyp, riscv64, aarch32)");
+                               " (x86_64, aarch64, aarch64-hyp, riscv64, aarch32, arm_hyp)");
         }
         const kernel::arch a = p.kernel.target;
         const std::uint64_t limit = paddr_limit(a);
@@ -387,6 +393,14 @@ struct toml_reader {
         reader::b(t, "platform", "mcs", p.kernel.mcs);
         reader::u(t, "platform", "device_top", p.kernel.device_top);
         reader::u(t, "platform", "kernel_boot_size", p.kernel_boot_size);
+        // The 32-bit kernel window (seL4 physBase, seL4_UserTop): only aarch32 has them as settings.
+        for (const char* k : {"phys_base", "user_top"})
+            if (const toml::node* n = t.get(k); n && a != kernel::arch::aarch32)
+                return rd.fail(*n, std::string("platform.") + k, "is for aarch32 and arm_hyp only");
+        reader::u(t, "platform", "phys_base", p.kernel.phys_base);
+        reader::u(t, "platform", "user_top", p.kernel.user_top);
+        reader::u(t, "platform", "loader_max_objects", p.loader_max_objects);
+        reader::b(t, "platform", "loader_debug", p.loader_debug);
         if (p.kernel.device_top > limit || p.kernel.device_top % 0x1000 != 0)
             return rd.fail(*t.get("device_top"), "platform.device_top",
                            hex(p.kernel.device_top) + " is not a 4 KiB aligned address at or below " +
@@ -463,7 +477,8 @@ struct toml_reader {
         return true;
     }
 
-    bool guest_table(const toml::table& g, const std::string& w, const kernel::config& cfg, guest_config& gc) {
+    bool guest_table(const toml::table& g, const std::string& w, const platform& plat, guest_config& gc) {
+        const kernel::config& cfg = plat.kernel;
         if (!rd.check("component.guest", w, g)) return false;
         const std::uint64_t limit = paddr_limit(cfg.target);
         gc.present = true;
@@ -479,7 +494,14 @@ struct toml_reader {
                 *g.get("page_bits"), w + ".page_bits",
                 std::to_string(gc.page_bits) +
                     " is not a guest page size: 12 (4 KiB) or 21 (2 MiB), the frames the VMM maps guest RAM with");
+        // Unset: camkes-vm's per-platform default (seL4VMParameters.template.c).
+        gc.one_to_one = default_map_one_to_one(plat.name.view());
         reader::b(g, "component.guest", "one_to_one", gc.one_to_one);
+        reader::u(g, "component.guest", "ram_paddr_base", gc.ram_paddr_base);
+        if (g.get("ram_paddr_base") && !ends_below(gc.ram_paddr_base, gc.ram_size, limit))
+            return rd.fail(*g.get("ram_paddr_base"), w + ".ram_paddr_base",
+                           hex(gc.ram_paddr_base) + " + " + bytes_text(gc.ram_size) + " ends past " +
+                               paddr_limit_text(cfg.target));
         reader::u(g, "component.guest", "vcpus", gc.vcpus);
         std::string policy;
         reader::s(g, "component.guest", "allocator", policy);
@@ -515,7 +537,8 @@ struct toml_reader {
         return true;
     }
 
-    bool component_table(const toml::table& t, std::size_t index, const kernel::config& cfg, component& c) {
+    bool component_table(const toml::table& t, std::size_t index, const platform& plat, component& c) {
+        const kernel::config& cfg = plat.kernel;
         // Messages name the component as the fixes do ("vm0.guest.page_bits") once its name is known good.
         std::string w = "component[" + std::to_string(index) + "]";
         if (const toml::node* n = t.get("name");
@@ -536,7 +559,7 @@ struct toml_reader {
                                ") on " + std::string(kernel::name(cfg.target)));
         reader::u(t, "component", "allocator_mempool_size", c.mempool_size);
         reader::u(t, "component", "image_size", c.image_size);
-        if (!ends_below(c.image_size, c.mempool_size, limit))
+        if (!ends_below(c.image_size, allocator_mempool(c), limit))
             return rd.fail(t, w,
                            "image_size + allocator_mempool_size (" + hex(c.image_size) + " + " + hex(c.mempool_size) +
                                ") is more memory than " + paddr_limit_text(cfg.target));
@@ -628,7 +651,28 @@ struct toml_reader {
                 c.add_objects(*ty, static_cast<std::uint32_t>(count), static_cast<unsigned>(size_bits));
             }
         }
-        if (const toml::node* g = t.get("guest")) return guest_table(*g->as_table(), w + ".guest", cfg, c.guest);
+        if (const toml::array* a = t["mmios"].as_array()) {
+            for (const toml::node& n : *a) {
+                const std::string& v = n.as_string()->get();
+                const std::string mw = w + ".mmios \"" + v + "\"";
+                // "0xPADDR:0xSIZE:BITS": the last two fields read as an untyped_mmios entry would.
+                const auto colon = v.find(':');
+                paddr_t paddr = 0;
+                std::uint64_t size = 0;
+                std::uint64_t bits = 0;
+                std::uint64_t ignored = 0;
+                std::string why;
+                if (colon == std::string::npos || !parse_mmio(v.substr(0, colon) + ":0", paddr, ignored, why) ||
+                    !parse_mmio(v.substr(colon + 1), size, bits, why))
+                    return rd.fail(n, mw, "expected \"0xPADDR:0xSIZE:BITS\"");
+                if (!ends_below(paddr, size, limit)) return rd.fail(n, mw, "ends past " + paddr_limit_text(cfg.target));
+                if (!c.add_frames(paddr, size, bits))
+                    return rd.fail(n, mw,
+                                   "bits must be 12, 20 or 21 (a frame or section), the size a non-zero multiple of "
+                                   "2^bits and the address aligned to it");
+            }
+        }
+        if (const toml::node* g = t.get("guest")) return guest_table(*g->as_table(), w + ".guest", plat, c.guest);
         return true;
     }
 
@@ -643,7 +687,7 @@ struct toml_reader {
             for (const toml::node& n : *a) {
                 const toml::table& c = *n.as_table();
                 component* slot = out.add("");
-                if (!component_table(c, i++, out.plat.kernel, *slot)) return false;
+                if (!component_table(c, i++, out.plat, *slot)) return false;
                 for (const toml::node* o : seen) {
                     if (o->as_table()->get("name")->as_string()->get() == slot->name.view())
                         return rd.fail(*c.get("name"), std::string(slot->name.view()),

@@ -307,7 +307,6 @@ inline constexpr std::uint64_t initial_caps = 16;
     r.id = stage::kernel_boot;
     r.state = status::ok;
     const kernel::config& cfg = p.kernel;
-    const kernel::arch_traits t = kernel::traits(cfg);
     const kernel::boot_memory<32> mem = kernel_boot_memory(p, img);
     const std::uint64_t extra = mem.extra_bi_bits ? std::uint64_t{1} << mem.extra_bi_bits : 0;
 
@@ -334,7 +333,7 @@ inline constexpr std::uint64_t initial_caps = 16;
     const std::uint64_t have = std::uint64_t{1} << cfg.root_cnode_bits;
     if (slots > have) {
         r.state = status::failed;
-        r.shortfall = (slots - have) << t.slot_bits;
+        r.shortfall = slots - have; // slots (counts_slots): a slot shortfall is never given in bytes
         r.cause = finding{.what = problem::root_cnode_full, .needed = slots, .available = have};
     }
     return r;

@@ -5,7 +5,7 @@
 //
 //   error: static assertion failed: retype::plan: a stage fails ...
 //   required from 'struct retype::plan::plan_stage_fails<retype::plan::stage::vmm,
-//       retype::plan::problem::mempool_too_small, 0, name_t{"vm0"}, 134482944, 83886080>'
+//       retype::plan::problem::mempool_too_small, 0, name_t{"vm0"}, 135533456, 83886080>'
 #pragma once
 
 #include <retype/plan/description.hpp>

@@ -26,7 +26,20 @@ inline constexpr std::size_t max_pools = 8;        // simple_untyped<bits>_pool 
 inline constexpr std::size_t max_mmios = 8;        // untyped_mmios entries per component
 inline constexpr std::size_t max_objects = 8;      // kinds of kernel objects per component
 inline constexpr std::size_t max_guest_images = 4; // kernel, initrd, dtb, ... inside guest RAM
+inline constexpr std::size_t max_frame_mmios = 8;  // CAmkES `mmios` entries per component
 inline constexpr std::uint16_t no_component = 0xffff;
+inline constexpr std::uint64_t max_count = 0xffffffffULL; // pool and object counts: the planner's fields are 32-bit
+
+/// camkes-vm templates/seL4AllocatorMempool.template.c: `configuration[me.name].get('allocator_mempool_size',
+/// 80 * 1024 * 1024)`, rounded up to PAGE_SIZE.
+inline constexpr std::uint64_t camkes_default_mempool = std::uint64_t{80} * 1024 * 1024;
+/// "Not written": the component gets CAmkES' default (see allocator_mempool()).
+inline constexpr std::uint64_t mempool_unset = ~std::uint64_t{0};
+/// "Not written": the guest's ram_paddr_base is its ram_base.
+inline constexpr std::uint64_t paddr_unset = ~std::uint64_t{0};
+/// capdl-loader-app's CONFIG_CAPDL_LOADER_MAX_OBJECTS as camkes-vm-examples sets it (settings.cmake:
+/// `CapDLLoaderMaxObjects 90000`; capdl's own default is 4096).
+inline constexpr std::uint32_t camkes_vm_loader_max_objects = 90000;
 
 /// A short name kept inline (no pointer into someone else's storage), so that a
 /// description read from a file at run time owns its names. 23 characters.
@@ -97,6 +110,11 @@ struct platform {
     // on riscv64 (plan/boot_stages.hpp), so they split the device untypeds around them.
     std::array<paddr_t, 8> kernel_devices{};
     std::size_t n_kernel_devices = 0;
+    // The capDL loader's build (seL4/capdl capdl-loader-app/src/main.c, parse_bootinfo): in a debug build it
+    // asserts that the root CNode has at least max_objects free slots after the 16 it skips; the spec may hold
+    // at most max_objects objects (the capdl_to_sel4_* arrays, asserted too).
+    std::uint32_t loader_max_objects = camkes_vm_loader_max_objects; // CapDLLoaderMaxObjects
+    bool loader_debug = true;                                        // asserts compiled in (not a release build)
 
     constexpr bool add_ram(paddr_t base, std::uint64_t size) noexcept {
         if (n_ram >= ram.size()) return false;
@@ -115,7 +133,7 @@ struct platform {
     }
 };
 
-/// `simple_untyped<size_bits>_pool = count`.
+/// `simple_untyped<size_bits>_pool = count` (camkes-tool component.simple.c: RAM untypeds, device = false).
 struct untyped_pool {
     std::uint8_t size_bits = 0;
     std::uint32_t count = 0;
@@ -123,9 +141,21 @@ struct untyped_pool {
 
 /// One `untyped_mmios` entry "paddr:size_bits": an untyped of exactly this
 /// range, which the capDL loader must find inside one initial untyped.
+/// camkes-tool component.simple.c hands every one to the component with
+/// device = true, whatever memory is behind it.
 struct exact_untyped {
     paddr_t paddr = 0;
     std::uint8_t size_bits = 0;
+};
+
+/// One CAmkES `mmios` entry "paddr:size:bits": device frames of 2^bits at
+/// paddr, paddr + 2^bits, ... (component.simple.c allocates one frame object
+/// per step, named by its address). Several components listing the same frames
+/// share the objects: capDL creates each once and copies the cap.
+struct frame_mmio {
+    paddr_t paddr = 0;
+    std::uint64_t size = 0;
+    std::uint8_t bits = 12; // 12, or the section size (20 on aarch32, 21 on arm_hyp and 64-bit Arm)
 };
 
 /// Kernel objects the loader creates for the component (TCBs, endpoints, ...).
@@ -153,7 +183,13 @@ struct guest_config {
     paddr_t ram_base = 0; // guest-physical; with one_to_one also host-physical
     std::uint64_t ram_size = 0;
     std::uint8_t page_bits = 12; // the frame size guest RAM is built from: 12 (4 KiB) or 21 (2 MiB)
-    bool one_to_one = true;      // RAM frames at their own paddr, from untyped_mmios (DMA without an IOMMU)
+    // map_one_to_one: RAM frames at their own paddr (DMA without an IOMMU). The TOML reader applies camkes-vm's
+    // per-platform default (default_map_one_to_one) when unset; a C++ description states it (default true).
+    bool one_to_one = true;
+    // vm_address_config.ram_paddr_base (camkes-vm templates/seL4VMParameters.template.c -> vm_config.ram.phys_base):
+    // a device untyped inside [phys_base, phys_base + ram_size) is filed as ALLOCMAN_UT_DEV_MEM
+    // (components/VM_Arm/src/main.c add_uts). paddr_unset: ram_base.
+    paddr_t ram_paddr_base = paddr_unset;
     allocator_policy policy = allocator_policy::allocman_split;
     std::uint32_t vcpus = 1;
     std::array<guest_image, max_guest_images> images{};
@@ -164,6 +200,9 @@ struct guest_config {
         images[n_images++] = guest_image{n, range{base, size}};
         return true;
     }
+    [[nodiscard]] constexpr paddr_t phys_base() const noexcept {
+        return ram_paddr_base == paddr_unset ? ram_base : ram_paddr_base;
+    }
 };
 
 struct component {
@@ -172,36 +211,100 @@ struct component {
     std::size_t n_pools = 0;
     std::array<exact_untyped, max_mmios> mmios{};
     std::size_t n_mmios = 0;
+    std::array<frame_mmio, max_frame_mmios> frames{}; // CAmkES `mmios`
+    std::size_t n_frames = 0;
     std::uint8_t cnode_size_bits = 12; // CAmkES' default
-    std::uint64_t mempool_size = 0;    // allocator_mempool_size: a static array in the component's .bss
-    std::uint64_t image_size = 0;      // the ELF's loadable bytes (without the mempool), backed by 4 KiB frames
-    std::uint32_t cap_slots_used = 0;  // slots CAmkES fills in the CNode before the allocator starts
+    // allocator_mempool_size: a static array in the component's .bss. mempool_unset: the template's default
+    // (80 MiB) for a VMM (a component with a guest), none for the others; see allocator_mempool().
+    std::uint64_t mempool_size = mempool_unset;
+    std::uint64_t image_size = 0;     // the ELF's loadable bytes (without the mempool), backed by 4 KiB frames
+    std::uint32_t cap_slots_used = 0; // slots CAmkES fills in the CNode before the allocator starts
     std::array<object_need, max_objects> objects{};
     std::size_t n_objects = 0;
     guest_config guest{};
 
-    constexpr bool add_pool(unsigned size_bits, std::uint32_t count) noexcept {
-        if (n_pools >= pools.size()) return false;
-        pools[n_pools++] = untyped_pool{static_cast<std::uint8_t>(size_bits), count};
+    // The add_* functions refuse (false, nothing changed) a full table and values the fields cannot hold
+    // exactly: size bits of 64 or more (no 2^bits in 64 bits), counts above 2^32 - 1. The architecture's
+    // own range (seL4_MinUntypedBits..seL4_MaxUntypedBits) is stage 3's check, it names the entry.
+    constexpr bool add_pool(std::uint64_t size_bits, std::uint64_t count) noexcept {
+        if (n_pools >= pools.size() || size_bits >= 64 || count > max_count) return false;
+        pools[n_pools++] = untyped_pool{static_cast<std::uint8_t>(size_bits), static_cast<std::uint32_t>(count)};
         return true;
     }
-    constexpr bool add_mmio(paddr_t paddr, unsigned size_bits) noexcept {
-        if (n_mmios >= mmios.size()) return false;
+    constexpr bool add_mmio(paddr_t paddr, std::uint64_t size_bits) noexcept {
+        if (n_mmios >= mmios.size() || size_bits >= 64) return false;
         mmios[n_mmios++] = exact_untyped{paddr, static_cast<std::uint8_t>(size_bits)};
         return true;
     }
-    constexpr bool add_objects(kernel::object_type t, std::uint32_t count, unsigned size_bits = 0) noexcept {
-        if (n_objects >= objects.size()) return false;
-        objects[n_objects++] = object_need{t, static_cast<std::uint8_t>(size_bits), count};
+    /// `mmios` "paddr:size:bits": bits 12, 20 or 21 (camkes-tool's bits_to_frame_type), size a non-zero multiple
+    /// of 2^bits, paddr aligned, the range inside 64 bits.
+    constexpr bool add_frames(paddr_t paddr, std::uint64_t size, std::uint64_t bits) noexcept {
+        if (n_frames >= frames.size() || (bits != 12 && bits != 20 && bits != 21)) return false;
+        const std::uint64_t step = std::uint64_t{1} << bits;
+        if (size == 0 || size % step != 0 || paddr % step != 0 || paddr + size < paddr) return false;
+        frames[n_frames++] = frame_mmio{paddr, size, static_cast<std::uint8_t>(bits)};
         return true;
     }
-    /// Bytes of all simple_untyped pools.
+    constexpr bool add_objects(kernel::object_type t, std::uint64_t count, std::uint64_t size_bits = 0) noexcept {
+        if (n_objects >= objects.size() || size_bits >= 64 || count > max_count) return false;
+        objects[n_objects++] = object_need{t, static_cast<std::uint8_t>(size_bits), static_cast<std::uint32_t>(count)};
+        return true;
+    }
+    /// Bytes of all simple_untyped pools (saturating: a pool of 2^63 B times 2 is "everything").
     [[nodiscard]] constexpr std::uint64_t pool_bytes() const noexcept {
-        std::uint64_t b = 0;
-        for (std::size_t i = 0; i < n_pools; ++i) b += std::uint64_t{pools[i].count} << pools[i].size_bits;
-        return b;
+        constexpr std::uint64_t all = ~std::uint64_t{0};
+        std::uint64_t total = 0;
+        for (std::size_t i = 0; i < n_pools; ++i) {
+            const unsigned bits = pools[i].size_bits;
+            const std::uint64_t count = pools[i].count;
+            if (bits >= 64 || (count != 0 && count > (all >> bits))) return all;
+            const std::uint64_t pool = count << bits;
+            if (pool > all - total) return all;
+            total += pool;
+        }
+        return total;
+    }
+    /// The untypeds CAmkES hands the component (component.simple.c): the pools' untypeds, then untyped_mmios.
+    [[nodiscard]] constexpr std::uint64_t untyped_count() const noexcept {
+        std::uint64_t n = n_mmios;
+        for (std::size_t i = 0; i < n_pools; ++i) n += pools[i].count;
+        return n;
     }
 };
+
+/// The mempool the component really has: seL4AllocatorMempool.template.c's default (80 MiB) when unset for a
+/// VMM, 0 for a component without a guest, and the written value rounded up to 4 KiB (the template's ROUND_UP).
+[[nodiscard]] constexpr std::uint64_t allocator_mempool(const component& c) noexcept {
+    if (c.mempool_size == mempool_unset) return c.guest.present ? camkes_default_mempool : 0;
+    constexpr std::uint64_t page = 4096;
+    return c.mempool_size > ~std::uint64_t{0} - (page - 1) ? ~std::uint64_t{0} & ~(page - 1)
+                                                           : (c.mempool_size + page - 1) & ~(page - 1);
+}
+
+/// camkes-vm templates/seL4VMParameters.template.c, the (deprecated, but what the stock vm_minimal
+/// configurations of camkes-vm-examples use) linux_image_config path: `map_one_to_one = 1` on
+/// CONFIG_PLAT_EXYNOS5, CONFIG_PLAT_QEMU_ARM_VIRT and CONFIG_PLAT_TX2, 0 elsewhere. With vm_image_config
+/// the attribute's own default is false (components/VM_Arm/configurations/vm.h): write it explicitly.
+[[nodiscard]] constexpr bool default_map_one_to_one(std::string_view platform_name) noexcept {
+    return platform_name.starts_with("exynos5") || platform_name == "qemu-arm-virt" || platform_name == "tx2";
+}
+
+/// The planner's architecture names: the kernel model's (kernel::parse_arch) and `arm_hyp`, seL4's
+/// KernelSel4Arch for a 32-bit Arm kernel with hypervisor support (exynos5422, tk1 in camkes-vm-examples'
+/// settings.cmake): aarch32 with config.hyp.
+[[nodiscard]] constexpr bool parse_planner_arch(std::string_view s, kernel::config& cfg) noexcept {
+    if (s == "arm_hyp" || s == "aarch32-hyp") {
+        cfg.target = kernel::arch::aarch32;
+        cfg.hyp = true;
+        return true;
+    }
+    if (!kernel::parse_arch(s, cfg.target)) return false;
+    if (cfg.target != kernel::arch::aarch32) cfg.hyp = false;
+    return true;
+}
+[[nodiscard]] constexpr std::string_view planner_arch_name(const kernel::config& cfg) noexcept {
+    return cfg.target == kernel::arch::aarch32 && cfg.hyp ? "arm_hyp" : kernel::name(cfg.target);
+}
 
 /// A whole system: one platform, up to MaxComponents components.
 template <std::size_t MaxComponents>

@@ -5,6 +5,7 @@
 // the compile-time check can put the numbers into its error message.
 #pragma once
 
+#include <retype/error.hpp>
 #include <retype/kernel/object_type.hpp>
 #include <retype/plan/description.hpp>
 
@@ -35,13 +36,19 @@ enum class problem : std::uint8_t {
     exact_untyped_missing, // an untyped_mmios range is not inside any initial untyped
     exact_untyped_taken,   // it is, but memory there is already used (another component)
     exact_untyped_misaligned,
-    model_capacity, // the planner's own fixed capacity is too small for this system
+    model_capacity,          // the planner's own fixed capacity is too small for this system (a limit of the program)
+    exact_untyped_size,      // size_bits outside seL4_MinUntypedBits..seL4_MaxUntypedBits (or no such frame size)
+    kernel_error,            // seL4_Untyped_Retype refused an object: finding.error, finding.object
+    loader_slots_asserted,   // debug capdl-loader: assert(free slots >= CapDLLoaderMaxObjects) fails
+    loader_too_many_objects, // the spec has more objects than CapDLLoaderMaxObjects (asserted; past it, overflow)
+    loader_out_of_slots,     // "Ran out of free slots!": one root-CNode slot per object created
     // 4: VMM
     guest_ram_not_covered, // a 1:1 guest's RAM is not covered by the component's untyped_mmios
     guest_ram_misaligned,  // guest RAM base or size not a multiple of the page granule
     pool_too_small,        // simple_untyped pools cannot hold paging structures, VCPUs (and RAM if not 1:1)
     cnode_too_small,       // cnode_size_bits cannot hold frame caps and split-node caps
     mempool_too_small,     // allocator_mempool_size cannot hold the allocator's nodes
+    guest_ram_empty,       // ram_size 0: an input error, no fix
     // 5: guest
     guest_ram_short, // the guest ends up with less RAM than configured
     guest_image_outside_ram,
@@ -50,6 +57,7 @@ enum class problem : std::uint8_t {
     pool_too_large,
     cnode_too_large,
     mempool_too_large,
+    guest_pages_need_patch, // guest.page_bits != 12: libsel4vm hard-codes 4 KiB frames (a patched VMM is assumed)
 };
 
 /// What sits where an exact untyped should be (the "why" of exact_untyped_missing).
@@ -79,7 +87,21 @@ enum class setting : std::uint8_t {
     guest_page_bits,
     guest_ram_size,
     guest_ram_base,
+    guest_allocator,    // the VMM's utspace allocator: from/to are allocator_policy values (a code change)
+    loader_max_objects, // CapDLLoaderMaxObjects
 };
+
+/// What applying a fix takes. A setting is a value in the description; a code change is named by the
+/// renderer from the fix's setting (guest_page_bits: patch libsel4vm's guest_ram.c; guest_allocator: link
+/// the VMM against retype_allocman), and is never presented as a setting.
+enum class fix_kind : std::uint8_t { setting, code_change };
+
+/// True for problems whose needed / available / shortfall count CNode slots, not bytes.
+[[nodiscard]] constexpr bool counts_slots(problem p) noexcept {
+    return p == problem::root_cnode_full || p == problem::cnode_too_small || p == problem::cnode_too_large ||
+           p == problem::loader_slots_asserted || p == problem::loader_out_of_slots ||
+           p == problem::loader_too_many_objects;
+}
 
 [[nodiscard]] constexpr std::string_view name(stage s) noexcept {
     switch (s) {
@@ -115,17 +137,24 @@ enum class setting : std::uint8_t {
     case problem::exact_untyped_taken: return "exact_untyped_taken";
     case problem::exact_untyped_misaligned: return "exact_untyped_misaligned";
     case problem::model_capacity: return "model_capacity";
+    case problem::exact_untyped_size: return "exact_untyped_size";
+    case problem::kernel_error: return "kernel_error";
+    case problem::loader_slots_asserted: return "loader_slots_asserted";
+    case problem::loader_too_many_objects: return "loader_too_many_objects";
+    case problem::loader_out_of_slots: return "loader_out_of_slots";
     case problem::guest_ram_not_covered: return "guest_ram_not_covered";
     case problem::guest_ram_misaligned: return "guest_ram_misaligned";
     case problem::pool_too_small: return "pool_too_small";
     case problem::cnode_too_small: return "cnode_too_small";
     case problem::mempool_too_small: return "mempool_too_small";
+    case problem::guest_ram_empty: return "guest_ram_empty";
     case problem::guest_ram_short: return "guest_ram_short";
     case problem::guest_image_outside_ram: return "guest_image_outside_ram";
     case problem::bootinfo_untypeds_dropped: return "bootinfo_untypeds_dropped";
     case problem::pool_too_large: return "pool_too_large";
     case problem::cnode_too_large: return "cnode_too_large";
     case problem::mempool_too_large: return "mempool_too_large";
+    case problem::guest_pages_need_patch: return "guest_pages_need_patch";
     }
     return "?";
 }
@@ -157,6 +186,8 @@ enum class setting : std::uint8_t {
     case setting::guest_page_bits: return "guest.page_bits";
     case setting::guest_ram_size: return "guest.ram_size";
     case setting::guest_ram_base: return "guest.ram_base";
+    case setting::guest_allocator: return "guest.allocator";
+    case setting::loader_max_objects: return "loader.max_objects";
     }
     return "?";
 }
@@ -165,6 +196,7 @@ enum class setting : std::uint8_t {
 /// stages with it and they passed (values that work, not guesses).
 struct fix {
     setting what = setting::none;
+    fix_kind kind = fix_kind::setting;
     std::uint16_t component = no_component;
     std::uint8_t index = 0; // pool size_bits for untyped_pool, mmio index for untyped_mmios
     std::uint64_t from = 0;
@@ -183,6 +215,7 @@ struct finding {
     std::uint16_t other = no_component; // the other component, for other_component
     kernel::object_type object = kernel::object_type::untyped;
     std::uint8_t object_bits = 0;
+    error_code error{};       // kernel_error: what seL4_Untyped_Retype returned
     std::uint64_t count = 0;  // objects left to place, untypeds dropped, pages mapped, ...
     std::uint64_t needed = 0; // bytes (or slots, for root_cnode_full / cnode_*)
     std::uint64_t available = 0;
@@ -195,12 +228,15 @@ inline constexpr std::size_t max_fixes = 4;
 struct stage_report {
     stage id = stage::none;
     status state = status::not_reached;
-    std::uint64_t shortfall = 0; // bytes missing (slots for CNode problems: see finding.needed)
+    std::uint64_t shortfall = 0; // bytes missing; slots where counts_slots(cause.what)
     finding cause{};
     std::array<fix, max_fixes> fixes{};
     std::size_t n_fixes = 0;
 
+    /// Appends a fix; a change to the value already there (a no-op) is never a fix.
     constexpr void add_fix(const fix& f) noexcept {
+        const bool moves = f.what == setting::reserved_memory || f.what == setting::untyped_mmios;
+        if (!moves && f.from == f.to) return;
         if (n_fixes < fixes.size()) fixes[n_fixes++] = f;
     }
 };

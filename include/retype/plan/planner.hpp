@@ -61,6 +61,15 @@ struct report {
     }
 };
 
+/// The kernel-model nodes a system needs (loader_nodes over its components, pools bounded by its RAM).
+template <std::size_t N>
+[[nodiscard]] constexpr std::size_t model_nodes(const system<N>& sys) noexcept {
+    std::uint64_t ram = 0;
+    for (std::size_t i = 0; i < sys.plat.n_ram; ++i)
+        ram = sys.plat.ram[i].size > ~std::uint64_t{0} - ram ? ~std::uint64_t{0} : ram + sys.plat.ram[i].size;
+    return loader_nodes(std::span<const component>(sys.components.data(), sys.n_components), ram);
+}
+
 namespace detail {
 
 /// Stage 4 and 5 over every guest: the first failing guest is the stage's verdict.
@@ -73,8 +82,14 @@ constexpr void vmm_and_guest(const kernel::config& cfg, std::span<const componen
         const auto id = static_cast<std::uint16_t>(i);
         const stage_report v = stage_vmm_component(cfg, c, id);
         if (vmm.state == status::ok && v.state != status::ok) vmm = v;
+        // A guest with no RAM, or RAM no frame size fits, never starts: stage 5 has nothing to report for it.
+        if (v.state != status::ok &&
+            (v.cause.what == problem::guest_ram_empty || v.cause.what == problem::guest_ram_misaligned)) {
+            if (guest.state == status::ok) guest.state = status::not_reached;
+            continue;
+        }
         const stage_report g = stage_guest_component(cfg, c, id);
-        if (guest.state == status::ok && g.state != status::ok) guest = g;
+        if (guest.state != status::failed && g.state != status::ok) guest = g;
         if (out.n_guests < out.guests.size())
             out.guests[out.n_guests++] = guest_summary{id, vmm_needs(cfg, c), guest_ram_obtained(cfg, c)};
     }
@@ -98,7 +113,7 @@ template <std::size_t Capacity, std::size_t N>
     out.boot = boot.untypeds;
     out.root_slots_needed = boot.root_slots_needed;
     if (out.stages[1].state != status::ok) return out;
-    out.stages[2] = stage_loader<Capacity>(sys.plat, comps, out.boot, out.images, out.loaded);
+    out.stages[2] = stage_loader<Capacity>(sys.plat, comps, out.boot, out.images, boot.root_slots_needed, out.loaded);
     if (out.stages[2].state != status::ok) return out;
     detail::vmm_and_guest(sys.plat.kernel, comps, out);
     return out;
@@ -150,6 +165,10 @@ template <std::size_t N>
     case setting::guest_page_bits:
         if (c) c->guest.page_bits = static_cast<std::uint8_t>(f.to);
         break;
+    case setting::guest_allocator:
+        if (c) c->guest.policy = static_cast<allocator_policy>(f.to);
+        break;
+    case setting::loader_max_objects: s.plat.loader_max_objects = static_cast<std::uint32_t>(f.to); break;
     case setting::guest_ram_size:
         if (c) c->guest.ram_size = f.to;
         break;
@@ -168,18 +187,31 @@ template <std::size_t N>
     return s;
 }
 
-/// Does the stage (and every stage before it) pass with this fix?
+/// Does the whole system pass with this fix? `[checked]` means exactly this: the changed system planned
+/// again through all five stages, every one ok. (A fix for an early stage that lets a later one fail is
+/// not checked; the report shows it unchecked.) The changed system must fit the same kernel model.
+template <std::size_t Capacity, std::size_t N>
+[[nodiscard]] constexpr bool fixes_system(const system<N>& s, const fix& f) noexcept {
+    const system<N> changed = apply(s, f);
+    if (model_nodes(changed) > Capacity) return false;
+    return run_stages<Capacity>(changed).ok();
+}
+
+/// Does stage `upto` (and every stage before it) pass with this fix? For searches that bracket a value
+/// (largest pool count, smallest RAM) before the whole-system check.
 template <std::size_t Capacity, std::size_t N>
 [[nodiscard]] constexpr bool fixes_stage(const system<N>& s, const fix& f, stage upto) noexcept {
-    const report r = run_stages<Capacity>(apply(s, f));
+    const system<N> changed = apply(s, f);
+    if (model_nodes(changed) > Capacity) return false;
+    const report r = run_stages<Capacity>(changed);
     for (std::size_t i = 0; i < static_cast<std::size_t>(upto); ++i)
         if (r.stages[i].state != status::ok) return false;
     return true;
 }
 
-/// Grows the last RAM region until stages 1..upto pass (doubling the step, 8 tries).
+/// Grows the last RAM region until the whole system passes (doubling the step, 8 tries).
 template <std::size_t Capacity, std::size_t N>
-[[nodiscard]] constexpr fix grow_ram(const system<N>& s, std::uint64_t shortfall, stage upto) noexcept {
+[[nodiscard]] constexpr fix grow_ram(const system<N>& s, std::uint64_t shortfall) noexcept {
     fix f{.what = setting::platform_ram};
     if (s.plat.n_ram == 0) return f;
     const std::uint64_t have = s.plat.ram[s.plat.n_ram - 1].size;
@@ -187,7 +219,7 @@ template <std::size_t Capacity, std::size_t N>
     std::uint64_t step = round_up(shortfall ? shortfall : mib, 64 * mib);
     for (int i = 0; i < 8; ++i, step *= 2) {
         f.to = have + step;
-        if (fixes_stage<Capacity>(s, f, upto)) {
+        if (fixes_system<Capacity>(s, f)) {
             f.verified = true;
             return f;
         }
@@ -196,49 +228,113 @@ template <std::size_t Capacity, std::size_t N>
     return f;
 }
 
-/// Fixes for the first failing stage, each checked by planning again.
+/// True when [base, base + size) lies inside a no-map reserved region (a window the platform keeps out of
+/// the kernel's RAM: what a guest moved there takes from nobody).
+[[nodiscard]] constexpr bool in_reserved_window(const platform& p, paddr_t base, std::uint64_t size) noexcept {
+    for (std::size_t i = 0; i < p.n_reserved; ++i)
+        if (p.reserved[i].no_map && p.reserved[i].where.contains(range{base, size})) return true;
+    return false;
+}
+
+/// Does any component other than `self` list an untyped or frames overlapping [base, base + size)?
+template <std::size_t N>
+[[nodiscard]] constexpr bool used_by_other(const system<N>& s, std::uint16_t self, paddr_t base,
+                                           std::uint64_t size) noexcept {
+    const range want{base, size};
+    for (std::size_t c = 0; c < s.n_components; ++c) {
+        if (c == self) continue;
+        const component& o = s.components[c];
+        for (std::size_t i = 0; i < o.n_mmios; ++i)
+            if (o.mmios[i].size_bits < 64 &&
+                range{o.mmios[i].paddr, std::uint64_t{1} << o.mmios[i].size_bits}.overlaps(want))
+                return true;
+        for (std::size_t i = 0; i < o.n_frames; ++i)
+            if (range{o.frames[i].paddr, o.frames[i].size}.overlaps(want)) return true;
+        if (o.guest.present && range{o.guest.phys_base(), o.guest.ram_size}.overlaps(want)) return true;
+    }
+    return false;
+}
+
+/// Fixes for the first failing stage; each is marked verified only when the whole system, changed by it,
+/// passes all five stages.
 template <std::size_t Capacity, std::size_t N>
 constexpr void find_fixes(const system<N>& s, stage_report& st) noexcept {
     const finding& f = st.cause;
-    // A VMM fix must make the guest whole too: check through stage 5.
-    const stage upto = st.id == stage::vmm ? stage::guest : st.id;
     const auto verify = [&](fix x) {
-        x.verified = fixes_stage<Capacity>(s, x, upto);
+        x.verified = fixes_system<Capacity>(s, x);
         return x;
     };
-    // Stage 4 already proposed its fixes; verify them in place.
+    // Stage 4 already proposed its candidates; verify them in place.
     for (std::size_t i = 0; i < st.n_fixes; ++i) st.fixes[i] = verify(st.fixes[i]);
     if (st.n_fixes) return;
+    const std::uint64_t root_used = [&] {
+        placed_images img{};
+        boot_outcome b{};
+        if (stage_elf_loader(s.plat, img).state != status::ok) return std::uint64_t{0};
+        (void)stage_kernel_boot(s.plat, img, b);
+        return b.root_slots_needed;
+    }();
     switch (f.what) {
     case problem::no_ram_for_kernel:
     case problem::image_outside_ram:
-    case problem::rootserver_no_fit: st.add_fix(grow_ram<Capacity>(s, st.shortfall, upto)); break;
+    case problem::rootserver_no_fit: st.add_fix(grow_ram<Capacity>(s, st.shortfall)); break;
     case problem::root_cnode_full:
-        st.add_fix(verify(fix{.what = setting::kernel_root_cnode_bits,
-                              .from = s.plat.kernel.root_cnode_bits,
-                              .to = ceil_log2(f.needed)}));
+    case problem::loader_slots_asserted:
+    case problem::loader_out_of_slots: {
+        // The root CNode must hold the boot caps (stage 2), then the capDL loader's 16, and both
+        // CapDLLoaderMaxObjects (a debug loader's assertion) and every object created plus the CNode / TCB
+        // duplicates (stage 3): the smallest radix, from the first that holds what failed, with which the
+        // whole system passes.
+        const unsigned from = s.plat.kernel.root_cnode_bits;
+        const std::uint64_t floor = f.what == problem::root_cnode_full ? f.needed : root_used + 16 + f.needed;
+        fix x{.what = setting::kernel_root_cnode_bits, .from = from, .to = ceil_log2(floor)};
+        for (unsigned bits = from + 1; bits <= 30 && bits <= from + 8; ++bits) {
+            if (bits < x.to) continue;
+            const fix y = verify(fix{.what = setting::kernel_root_cnode_bits, .from = from, .to = bits});
+            if (y.verified) {
+                x = y;
+                break;
+            }
+        }
+        if (x.to > from) st.add_fix(x);
+        break;
+    }
+    case problem::loader_too_many_objects:
+        st.add_fix(verify(fix{.what = setting::loader_max_objects,
+                              .from = s.plat.loader_max_objects,
+                              .to = round_up(with_headroom(f.needed), 1000)}));
         break;
     case problem::exact_untyped_missing:
     case problem::exact_untyped_taken: {
+        const component& c = s.components[f.component];
         const std::uint64_t size = f.size;
-        // Keep the kernel's hands off the range: a no-map reserved-memory node.
+        const bool guest_ram =
+            c.guest.present && range{c.guest.ram_base, c.guest.ram_size}.contains(range{f.paddr, size});
+        // Keep the kernel's hands off the range: a no-map reserved-memory node, where the kernel put RAM.
+        // (Over the kernel's images it moves them: the ELF loader places them after the reserved region.)
         if (f.why != blocker::outside_device_top && f.why != blocker::other_component)
             st.add_fix(verify(fix{.what = setting::reserved_memory, .to = size, .aux = f.paddr}));
-        // Or move it to an initial untyped big enough that nobody uses.
+        // A device register range (a GIC interface, a UART) stays where the hardware is: moving it is no
+        // fix. Guest RAM may move, but only into a free no-map reserved window: never onto RAM the kernel
+        // and the loader use, never onto another component's memory.
+        if (!guest_ram || f.object != kernel::object_type::untyped) break;
         boot_outcome b{};
         placed_images img{};
         if (stage_elf_loader(s.plat, img).state == status::ok &&
             stage_kernel_boot(s.plat, img, b).state == status::ok) {
-            for (std::size_t i = b.untypeds.count; i-- > 0;) {
+            for (std::size_t i = 0; i < b.untypeds.count; ++i) {
                 const kernel::untyped_desc& d = b.untypeds.list[i];
-                if (d.size_bits < f.object_bits) continue;
-                const component& c = s.components[f.component];
+                if (d.size_bits < f.object_bits || !d.device) continue;
+                const std::uint64_t span = c.guest.ram_base == f.paddr ? c.guest.ram_size : size;
+                if (!in_reserved_window(s.plat, d.paddr, span) || used_by_other(s, f.component, d.paddr, span))
+                    continue;
+                if (d.paddr == f.paddr) continue;
                 fix x{.what = setting::untyped_mmios,
                       .component = f.component,
                       .from = f.paddr,
                       .to = d.paddr,
                       .aux = f.object_bits};
-                if (c.guest.present && c.guest.ram_base == f.paddr)
+                if (c.guest.ram_base == f.paddr)
                     x = fix{.what = setting::guest_ram_base, .component = f.component, .from = f.paddr, .to = d.paddr};
                 x = verify(x);
                 if (x.verified) {
@@ -262,14 +358,13 @@ constexpr void find_fixes(const system<N>& s, stage_report& st) noexcept {
                       .index = c.pools[i].size_bits,
                       .from = c.pools[i].count};
                 x.to = 0;
-                if (fixes_stage<Capacity>(s, x, upto)) {
+                if (fixes_stage<Capacity>(s, x, stage::loader)) {
                     while (hi - lo > 1) {
                         x.to = lo + (hi - lo) / 2;
-                        (fixes_stage<Capacity>(s, x, upto) ? lo : hi) = x.to;
+                        (fixes_stage<Capacity>(s, x, stage::loader) ? lo : hi) = x.to;
                     }
                     x.to = lo;
-                    x.verified = true;
-                    st.add_fix(x);
+                    st.add_fix(verify(x));
                 }
             }
         }
@@ -283,7 +378,7 @@ constexpr void find_fixes(const system<N>& s, stage_report& st) noexcept {
                 }
             }
         }
-        st.add_fix(grow_ram<Capacity>(s, st.shortfall, upto));
+        st.add_fix(grow_ram<Capacity>(s, st.shortfall));
         break;
     }
     case problem::guest_ram_short: {
@@ -292,7 +387,7 @@ constexpr void find_fixes(const system<N>& s, stage_report& st) noexcept {
         for (std::size_t i = 0; i < v.n_fixes; ++i) st.add_fix(verify(v.fixes[i]));
         break;
     }
-    default: break;
+    default: break; // input errors (sizes out of range, an empty guest), kernel errors, the program's own limit
     }
 }
 
@@ -313,24 +408,33 @@ constexpr void find_warnings(const system<N>& s, report& r) noexcept {
         const auto too_high = [](std::uint64_t have, std::uint64_t need) {
             return have >= 4 * need && have - need >= mib;
         };
+        // libsel4vm's guest_ram.c maps guest RAM with seL4_PageBits frames: another size is a patched VMM.
+        if (c.guest.page_bits != 12)
+            r.warn(finding{.what = problem::guest_pages_need_patch,
+                           .component = g.component,
+                           .object_bits = c.guest.page_bits},
+                   fix{});
         const std::uint64_t slots = std::uint64_t{1} << c.cnode_size_bits;
         const unsigned slot_bits = kernel::traits(s.plat.kernel).slot_bits;
         if (too_high(slots << slot_bits, n.slots << slot_bits))
-            r.warn(
-                finding{
-                    .what = problem::cnode_too_large, .component = g.component, .needed = n.slots, .available = slots},
-                fix{.what = setting::cnode_size_bits,
-                    .component = g.component,
-                    .from = c.cnode_size_bits,
-                    .to = ceil_log2(with_headroom(n.slots))});
-        if (too_high(c.mempool_size, n.mempool_bytes))
+            r.warn(finding{.what = problem::cnode_too_large,
+                           .component = g.component,
+                           .needed = n.slots,
+                           .available = slots,
+                           .size = slots << slot_bits}, // the CNode's bytes of untyped (2^slot_bits B per slot)
+                   fix{.what = setting::cnode_size_bits,
+                       .component = g.component,
+                       .from = c.cnode_size_bits,
+                       .to = ceil_log2(with_headroom(n.slots))});
+        const std::uint64_t mempool = allocator_mempool(c);
+        if (too_high(mempool, n.mempool_bytes))
             r.warn(finding{.what = problem::mempool_too_large,
                            .component = g.component,
                            .needed = n.mempool_bytes,
-                           .available = c.mempool_size},
+                           .available = mempool},
                    fix{.what = setting::allocator_mempool_size,
                        .component = g.component,
-                       .from = c.mempool_size,
+                       .from = mempool,
                        .to = round_up(with_headroom(n.mempool_bytes), mib)});
         const std::uint64_t pool = c.pool_bytes();
         if (c.n_pools == 1 && too_high(pool, n.pool_bytes)) {
@@ -351,12 +455,6 @@ constexpr void find_warnings(const system<N>& s, report& r) noexcept {
 }
 
 } // namespace detail
-
-/// The kernel-model nodes a system needs (loader_nodes over its components).
-template <std::size_t N>
-[[nodiscard]] constexpr std::size_t model_nodes(const system<N>& sys) noexcept {
-    return loader_nodes(std::span<const component>(sys.components.data(), sys.n_components));
-}
 
 /// Plans a system: the five stages, fixes for the first failing one (each value
 /// verified by planning the changed system), warnings.
