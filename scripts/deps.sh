@@ -2,7 +2,7 @@
 # Installs the Debian packages retype's build, tests and tools need, if any is missing.
 set -euo pipefail
 packages=(g++ clang libclang-rt-14-dev clang-tidy clang-format cppcheck pkgconf g++-aarch64-linux-gnu cmake ninja-build libboost-dev libmsgsl-dev libgtest-dev libbenchmark-dev
-          libtomlplusplus-dev libfdt-dev device-tree-compiler librsvg2-bin python3 chromium)
+          libtomlplusplus-dev libfdt-dev device-tree-compiler librsvg2-bin python3 chromium valgrind)
 missing=()
 for p in "${packages[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
