@@ -124,9 +124,14 @@ bool read_platform(reader& rd, const toml::table& t, platform& p) {
     }
     if (const toml::array* a = t["kernel_devices"].as_array()) {
         for (const toml::node& n : *a) {
+            // A frame address, or { base = ..., size = ... }: a device range (docs/boot-untypeds.md).
+            range x{};
             const auto v = n.value<std::int64_t>();
-            if (!v || *v < 0 || !p.add_kernel_device(static_cast<paddr_t>(*v)))
-                return rd.fail("kernel_devices", "expected up to 8 addresses");
+            const toml::table* r = n.as_table();
+            const bool ok = v ? *v >= 0 : r && rd.u64(*r, "base", x.base) && rd.u64(*r, "size", x.size);
+            if (v && *v >= 0) x.base = static_cast<paddr_t>(*v);
+            if (!ok || !p.add_kernel_device(x.base, x.size))
+                return rd.fail("kernel_devices", "expected up to 8 addresses or { base = ..., size = ... }");
         }
     }
     return true;
