@@ -40,7 +40,9 @@ run_result run(const std::string& args) { return sh(std::string(RETYPE_CLI) + " 
 // Runs with --json and checks the document with the schema checker and the
 // expected (count, device_count, dropped_count).
 run_result json_ok(const std::string& args, int count, int devices, int dropped) {
-    const std::string out = ::testing::TempDir() + "untypeds.json";
+    // One file per test: ctest runs tests in parallel.
+    const std::string out =
+        ::testing::TempDir() + "untypeds_" + ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".json";
     return sh(std::string(RETYPE_CLI) + " untypeds " + args + " --json > " + out + " && python3 " + RETYPE_SOURCE_DIR +
               "/tests/plan/check_untypeds_json.py " + out + " " + std::to_string(count) + " " +
               std::to_string(devices) + " " + std::to_string(dropped));
@@ -49,7 +51,7 @@ run_result json_ok(const std::string& args, int count, int devices, int dropped)
 const std::string riscv = std::string(RETYPE_SOURCE_DIR) + "/examples/systems/qemu_riscv_virt.toml";
 
 std::string write_temp(const std::string& name, const std::string& text) {
-    const std::string path = ::testing::TempDir() + name;
+    const std::string path = ::testing::TempDir() + "untypeds_" + name;
     std::ofstream(path) << text;
     return path;
 }
