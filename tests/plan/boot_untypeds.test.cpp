@@ -179,6 +179,28 @@ TEST(BootUntypeds, Riscv64KernelDeviceFramesAreTwoMiB) {
     q.kernel_devices[0] = 0x2010000;
     const kernel::boot_memory<32> mq = kernel_boot_memory(q, img);
     EXPECT_EQ(mq.reserved[0], (kernel::region{0x2000000, 0x2200000}));
+
+    // The devices as DT ranges: CLINT 0x10000 bytes rounds up to one frame, the
+    // PLIC's 0x600000 is three. Same reservations, same list.
+    platform r = p;
+    r.n_kernel_devices = 0;
+    ASSERT_TRUE(r.add_kernel_device(0x2000000, 0x10000));
+    ASSERT_TRUE(r.add_kernel_device(0xc000000, 0x600000));
+    const kernel::boot_memory<32> mr = kernel_boot_memory(r, img);
+    ASSERT_EQ(mr.reserved_count, 3u);
+    for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(mr.reserved[i], mem.reserved[i]) << i;
+    const booted br = boot(r);
+    ASSERT_EQ(br.out.untypeds.count, 59u);
+    for (std::size_t i = 0; i < 59; ++i) EXPECT_EQ(br.out.untypeds.list[i], riscv_expected[i]) << i;
+
+    // rule.py's align_size rounds the size on its own: a 2 MiB device at
+    // 0x2001000 becomes the one frame [0x2000000, 0x2200000), which ends below the
+    // device's end 0x2201000 (the kernel maps what the build generated).
+    platform u = p;
+    u.n_kernel_devices = 0;
+    ASSERT_TRUE(u.add_kernel_device(0x2001000, 0x200000));
+    const kernel::boot_memory<32> mu = kernel_boot_memory(u, img);
+    EXPECT_EQ(mu.reserved[0], (kernel::region{0x2000000, 0x2200000}));
 }
 
 TEST(BootUntypeds, WithoutTheBootPartTheListHasNoBootUntypeds) {

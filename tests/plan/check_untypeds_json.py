@@ -4,9 +4,10 @@
 usage: check_untypeds_json.py FILE [COUNT DEVICE_COUNT DROPPED_COUNT]
 Checks the types and the invariants that hold for every kernel boot list: kept
 entries indexed 0..count-1 in order, device untypeds first, sizes in range and
-naturally aligned (in paddr; every architecture's kernel window offset here is
-a multiple of 2^size_bits for the sizes that occur), no two overlapping, the
-dropped ones numbered on from count; optionally the expected counts.
+naturally aligned in kernel-virtual space (paddr + PPTR_BASE_OFFSET, modulo
+2^64; not checked on aarch32, whose offset depends on the platform), no two
+overlapping, the dropped ones numbered on from count; optionally the expected
+counts.
 """
 import json, sys
 
@@ -49,6 +50,10 @@ if n_dropped and count != limit:
     fail("untypeds dropped before the limit was reached")
 if len(dropped) > n_dropped:
     fail("more dropped listed than dropped_count")
+# PPTR_BASE_OFFSET per architecture (include/retype/kernel/arch.hpp).
+OFFSET = {"x86_64": 0xffffff8000000000, "aarch64": 0xffffff8000000000,
+          "aarch64-hyp": 0x8000000000, "riscv64": 0xffffffc000000000}
+offset = OFFSET.get(doc["arch"])
 spans = []
 for i, u in enumerate(kept + dropped):
     where = f"untypeds[{i}]" if i < count else f"dropped[{i - count}]"
@@ -59,6 +64,8 @@ for i, u in enumerate(kept + dropped):
         fail(f"{where}: size_bits {b}")
     if i < count and dev != (i < devices):
         fail(f"{where}: device untypeds must come first ({devices} of them)")
+    if offset is not None and ((p + offset) % (1 << 64)) % (1 << b) != 0:
+        fail(f"{where}: {hex(p)} is not 2^{b}-aligned in kernel-virtual space")
     spans.append((p, p + (1 << b), where))
 spans.sort()
 for a, b in zip(spans, spans[1:]):

@@ -36,6 +36,7 @@ enum class vt : std::uint8_t {
     tables,   // [ {...}, ... ] or [[name]]: min..max entries
     integers, // [ 1, 2 ]: up to max entries
     strings,  // [ "a", "b" ]: up to max entries
+    devices,  // [ 0x9000000, { base = ..., size = ... } ]: frame addresses or ranges, up to max entries
 };
 
 constexpr std::string_view type_name(vt t) {
@@ -47,6 +48,7 @@ constexpr std::string_view type_name(vt t) {
     case vt::tables: return "an array of tables";
     case vt::integers: return "an array of integers";
     case vt::strings: return "an array of strings";
+    case vt::devices: return "an array of addresses or { base, size } tables";
     }
     return "?";
 }
@@ -82,7 +84,7 @@ constexpr key_rule schema[] = {
     {"platform",               "device_top",             vt::integer,  false, 0, any,             "", "CONFIG_PADDR_USER_DEVICE_TOP, 0 = the architecture's"},
     {"platform",               "ram",                    vt::tables,   false, 1, max_ram_regions, "", "DT /memory regions"},
     {"platform",               "reserved",               vt::tables,   false, 0, max_reserved_regions, "", "DT /reserved-memory regions"},
-    {"platform",               "kernel_devices",         vt::integers, false, 0, 8,               "", "4 KiB frames the kernel keeps"},
+    {"platform",               "kernel_devices",         vt::devices,  false, 0, 8,               "", "frames or ranges the kernel keeps"},
     {"platform",               "kernel_image",           vt::table,    false, 0, 0,               "", ""},
     {"platform",               "kernel_boot_size",       vt::integer,  false, 0, any,             "", "bytes of the kernel image freed after boot (ki_boot_end - KERNEL_ELF_BASE)"},
     {"platform",               "dtb",                    vt::table,    false, 0, 0,               "", ""},
@@ -93,6 +95,8 @@ constexpr key_rule schema[] = {
     {"platform",               "user_top",               vt::integer,  false, 0, u32,             "", "aarch32 / arm_hyp: seL4_UserTop"},
     {"platform",               "loader_max_objects",     vt::integer,  false, 0, u32,             "", "CapDLLoaderMaxObjects"},
     {"platform",               "loader_debug",           vt::boolean,  false, 0, 0,               "", "a debug capDL loader (its assertions compiled in)"},
+    {"platform.kernel_devices", "base",                  vt::integer,  true,  0, any,             "", ""},
+    {"platform.kernel_devices", "size",                  vt::integer,  true,  1, any,             "", "a device range holds at least one byte"},
     {"platform.ram",           "base",                   vt::integer,  true,  0, any,             "", ""},
     {"platform.ram",           "size",                   vt::integer,  true,  1, any,             "", "a RAM region holds at least one byte"},
     {"platform.reserved",      "base",                   vt::integer,  true,  0, any,             "", ""},
@@ -289,12 +293,14 @@ private:
         case vt::table: return n.is_table() || expected();
         case vt::tables:
         case vt::integers:
-        case vt::strings: {
+        case vt::strings:
+        case vt::devices: {
             const toml::array* a = n.as_array();
             if (!a) return expected();
             for (const toml::node& e : *a) {
                 const bool ok = r.type == vt::tables     ? e.is_table()
                                 : r.type == vt::integers ? e.is_integer()
+                                : r.type == vt::devices  ? e.is_integer() || e.is_table()
                                                          : e.is_string();
                 if (!ok)
                     return fail(e, where, "expected " + std::string(type_name(r.type)) + ", found " + node_text(e));
@@ -451,12 +457,22 @@ struct toml_reader {
         }
         sort_ram(p);
         if (const toml::array* kd = t["kernel_devices"].as_array()) {
+            std::size_t i = 0;
             for (const toml::node& n : *kd) {
-                const auto v = static_cast<paddr_t>(n.as_integer()->get());
-                if (v % 0x1000 != 0 || v >= limit)
-                    return rd.fail(n, "platform.kernel_devices",
-                                   hex(v) + " is not a 4 KiB aligned frame below " + paddr_limit_text(a));
-                p.add_kernel_device(v);
+                // A frame address, or { base = ..., size = ... }: a device range (docs/boot-untypeds.md).
+                const std::string w = "platform.kernel_devices[" + std::to_string(i++) + "]";
+                range x{};
+                if (const toml::table* r = n.as_table()) {
+                    if (!rd.check("platform.kernel_devices", w, *r)) return false;
+                    reader::u(*r, "platform.kernel_devices", "base", x.base);
+                    reader::u(*r, "platform.kernel_devices", "size", x.size);
+                } else {
+                    x.base = static_cast<paddr_t>(n.as_integer()->get());
+                }
+                if (x.base % 0x1000 != 0 || !ends_below(x.base, x.size ? x.size : 0x1000, limit))
+                    return rd.fail(n, w,
+                                   hex(x.base) + " is not a 4 KiB aligned frame or range below " + paddr_limit_text(a));
+                p.add_kernel_device(x.base, x.size);
             }
         }
         if (!image(t, "kernel_image", p.kernel_image, a) || !image(t, "dtb", p.dtb, a) ||

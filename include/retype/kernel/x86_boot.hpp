@@ -38,6 +38,8 @@
 #include <retype/kernel/boot.hpp>
 #include <retype/result.hpp>
 
+#include <gsl/assert>
+
 #include <array>
 #include <cstddef>
 #include <cstdint>

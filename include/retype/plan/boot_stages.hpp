@@ -263,10 +263,14 @@ inline constexpr std::uint64_t initial_caps = 16;
         res.push(range{img.dtb.base, img.dtb.size});
         res.push(range{img.rootserver.base, detail::round_up(img.rootserver.size, detail::page)});
     }
-    // A kernel device frame starts at a frame boundary (the build aligns each
-    // device's range down to one) and is reserved whole.
+    // seL4's build (KernelRegionGroup, tools/hardware/utils/rule.py) aligns a
+    // device's base down to a frame and rounds its size up to whole frames (the
+    // size on its own, not the end), and map_kernel_devices reserves every frame whole.
     const std::uint64_t frame = std::uint64_t{1} << kernel_device_frame_bits(cfg.target);
-    for (std::size_t i = 0; i < p.n_kernel_devices; ++i) res.push(range{p.kernel_devices[i] & ~(frame - 1), frame});
+    for (std::size_t i = 0; i < p.n_kernel_devices; ++i) {
+        const std::uint64_t size = p.kernel_device_sizes[i] ? detail::round_up(p.kernel_device_sizes[i], frame) : frame;
+        res.push(range{p.kernel_devices[i] & ~(frame - 1), size});
+    }
     res.sort();
     detail::range_list merged;
     for (std::size_t i = 0; i < res.count; ++i) {

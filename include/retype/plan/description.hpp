@@ -105,10 +105,13 @@ struct platform {
     image rootserver{};                        // the capDL loader's ELF image (it embeds every component)
     std::uint64_t rootserver_vaddr = 0x400000; // where the rootserver image is linked (its paging structures)
     image elfloader{};                         // optional: where the ELF loader itself runs (0 size: not checked)
-    // Device frames the kernel keeps for itself (devices_gen.h's kernel_device_frames:
-    // interrupt controller, ...), reserved at boot whole: 4 KiB each on Arm, 2 MiB
-    // on riscv64 (plan/boot_stages.hpp), so they split the device untypeds around them.
+    // Devices the kernel keeps for itself (interrupt controller, ...), reserved at
+    // boot in whole frames: 4 KiB on Arm, 2 MiB on riscv64 (plan/boot_stages.hpp),
+    // so they split the device untypeds around them. Each is a frame address as
+    // devices_gen.h's kernel_device_frames lists it (size 0), or a device range
+    // (its reg size, capped at hardware.yml's kernel_size) that seL4's build cuts into frames.
     std::array<paddr_t, 8> kernel_devices{};
+    std::array<std::uint64_t, 8> kernel_device_sizes{}; // 0: one frame
     std::size_t n_kernel_devices = 0;
     // The capDL loader's build (seL4/capdl capdl-loader-app/src/main.c, parse_bootinfo): in a debug build it
     // asserts that the root CNode has at least max_objects free slots after the 16 it skips; the spec may hold
@@ -121,8 +124,9 @@ struct platform {
         ram[n_ram++] = range{base, size};
         return true;
     }
-    constexpr bool add_kernel_device(paddr_t paddr) noexcept {
+    constexpr bool add_kernel_device(paddr_t paddr, std::uint64_t size = 0) noexcept {
         if (n_kernel_devices >= kernel_devices.size()) return false;
+        kernel_device_sizes[n_kernel_devices] = size;
         kernel_devices[n_kernel_devices++] = paddr;
         return true;
     }
