@@ -26,7 +26,8 @@ namespace {
 }
 
 bool same_memory(const retype::plan::platform& a, const retype::plan::platform& b) {
-    if (a.n_ram != b.n_ram || a.n_reserved != b.n_reserved || a.dtb.paddr != b.dtb.paddr || a.dtb.size != b.dtb.size) return false;
+    if (a.n_ram != b.n_ram || a.n_reserved != b.n_reserved || a.dtb.paddr != b.dtb.paddr || a.dtb.size != b.dtb.size)
+        return false;
     for (std::size_t i = 0; i < a.n_ram; ++i)
         if (!(a.ram[i] == b.ram[i])) return false;
     for (std::size_t i = 0; i < a.n_reserved; ++i)
