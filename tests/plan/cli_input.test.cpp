@@ -206,6 +206,12 @@ std::vector<hostile> cases() {
          "# [;a] in a comment is not a header\n[[ .a]]\n",
          2,
          {"a table header must start with a key"}},
+        {"escape_in_title", "name = \"a\\u001b[2Jb\"\n" + platform, 1, {"a control character (U+001B) in a string"}},
+        {"newline_in_name",
+         platform + "[[component]]\nname = \"vm0\\nverdict: every stage passes\"\n",
+         8,
+         {"a control character (U+000A)"}},
+        {"c1_control", "name = \"a\\u009bb\"\n" + platform, 1, {"a control character (U+009B)"}},
         {"plane_15", "name = \"\xf3\xb0\x80\x80\"\n" + platform, 1, {"private-use character of plane 15"}},
     };
 }

@@ -454,9 +454,24 @@ private:
             return range(r, where, n, static_cast<std::uint64_t>(v), "");
         }
         case vt::boolean: return n.is_boolean() || expected();
-        case vt::string:
+        case vt::string: {
             if (!n.is_string()) return expected();
-            return range(r, where, n, text_of(n).size(), " bytes");
+            // Strings are printed in reports and terminals: no control characters (an ESC
+            // could drive the terminal, a newline would forge a report line).
+            const std::string v = text_of(n);
+            for (std::size_t i = 0; i < v.size(); ++i) {
+                const auto c = static_cast<unsigned char>(v[i]);
+                const bool c1 = c == 0xC2 && i + 1 < v.size() && static_cast<unsigned char>(v[i + 1]) < 0xA0;
+                if (c < 0x20 || c == 0x7F || c1) {
+                    char code[16];
+                    std::snprintf(code, sizeof code, "U+%04X", c1 ? static_cast<unsigned char>(v[i + 1]) : c);
+                    return fail(n, where,
+                                std::string("a control character (") + code +
+                                    ") in a string: strings are printable text");
+                }
+            }
+            return range(r, where, n, v.size(), " bytes");
+        }
         case vt::table: return n.is_table() || expected();
         case vt::tables:
         case vt::integers:
