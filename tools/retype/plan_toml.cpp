@@ -18,7 +18,9 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -369,7 +371,6 @@ public:
         return fail(at.source(), where, why);
     }
     [[nodiscard]] const std::string& path() const { return path_; }
-    std::string& err() { return err_; }
 
     /// The generic checks of one table against its rows of the schema. `where`
     /// names the table in messages ("platform", "vm0.guest", "platform.ram[1]").
@@ -399,9 +400,19 @@ public:
         if (const toml::node* n = t.get(key)) return n;
         return r && !r->camkes.empty() ? t.get(r->camkes) : nullptr;
     }
+    /// An integer the schema checked, into its field. A schema range wider than the
+    /// field is a bug in the schema (a new row), never a silent truncation.
     template <class T>
     static void u(const toml::table& t, std::string_view section, std::string_view key, T& out) {
-        if (const toml::node* n = get(t, section, key)) out = static_cast<T>(n->as_integer()->get());
+        const toml::node* n = get(t, section, key);
+        if (!n) return;
+        const auto v = static_cast<std::uint64_t>(n->as_integer()->get());
+        if (v > std::numeric_limits<T>::max()) {
+            std::fprintf(stderr, "retype plan: internal error: the schema lets %.*s exceed its field\n",
+                         static_cast<int>(key.size()), key.data());
+            std::abort();
+        }
+        out = static_cast<T>(v);
     }
     static void b(const toml::table& t, std::string_view section, std::string_view key, bool& out) {
         if (const toml::node* n = get(t, section, key)) out = n->as_boolean()->get();
