@@ -198,6 +198,21 @@ std::vector<hostile> cases() {
          {"did you mean `allocman_split`?"}},
         {"no_ram", "[platform]\narch = \"aarch64\"\n", 0, {"no RAM"}},
         {"toml_syntax", "[platform\n", 1, {}},
+        // Non-ASCII text where toml++ 3.3 reached __builtin_unreachable (the TOML fuzz target's first find).
+        {"non_ascii_key", "\"\xc3\xbc\" = 1\n" + platform, 1, {"unknown key `\xc3\xbc` at the top level"}},
+        {"non_ascii_bare", platform + "x = \xd2\x87\n", 7, {}},
+        {"header_no_key", platform + "[;a]\n", 7, {"a table header must start with a key"}},
+        {"array_header_no_key",
+         "# [;a] in a comment is not a header\n[[ .a]]\n",
+         2,
+         {"a table header must start with a key"}},
+        {"escape_in_title", "name = \"a\\u001b[2Jb\"\n" + platform, 1, {"a control character (U+001B) in a string"}},
+        {"newline_in_name",
+         platform + "[[component]]\nname = \"vm0\\nverdict: every stage passes\"\n",
+         8,
+         {"a control character (U+000A)"}},
+        {"c1_control", "name = \"a\\u009bb\"\n" + platform, 1, {"a control character (U+009B)"}},
+        {"plane_15", "name = \"\xf3\xb0\x80\x80\"\n" + platform, 1, {"private-use character of plane 15"}},
     };
 }
 
@@ -239,6 +254,19 @@ TEST(PlanCliInput, CamkesSpellingsAreAliases) {
     // And the value is taken: with true instead the (uncovered) 1:1 guest plans differently.
     const auto c = run_retype("plan " + write_temp("alias_c.toml", "name = \"n\"\n" + sys + "map_one_to_one = true\n"));
     EXPECT_NE(c.out, a.out) << c.out;
+}
+
+// Text outside ASCII in strings and comments is the user's, byte for byte (also after a
+// line-ending backslash, where toml++ 3.3 asked its broken whitespace lookup).
+TEST(PlanCliInput, NonAsciiTextIsKeptAsWritten) {
+    const std::string sys = "# M\xc3\xbcller's board \xe2\x80\x94 a comment\n"
+                            "name = \"\"\"caf\xc3\xa9 \\\n   \xc3\xbc \xe6\x9d\xb1\xe4\xba\xac\"\"\"\n" +
+                            platform;
+    const auto r = run_retype("plan " + write_temp("non_ascii.toml", sys));
+    EXPECT_NE(r.status, 2) << r.out;
+    EXPECT_NE(r.out.find("retype plan: caf\xc3\xa9 \xc3\xbc \xe6\x9d\xb1\xe4\xba\xac on t (aarch64)"),
+              std::string::npos)
+        << r.out;
 }
 
 // Every example in the repository still reads.

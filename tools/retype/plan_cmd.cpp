@@ -121,7 +121,9 @@ int plan_main(int argc, char** argv) {
             return 2;
         }
         if (plan::model_nodes(p.sys) > plan_capacity) {
-            std::fprintf(stderr, "retype plan: %s needs %zu kernel-model nodes, more than the %zu this program has\n",
+            std::fprintf(stderr,
+                         "retype plan: %s: planning it needs %zu kernel-model nodes and this build of retype has "
+                         "%zu (a limit of the program, not of the system: plan_capacity in tools/retype/plan_io.hpp)\n",
                          p.title.c_str(), plan::model_nodes(p.sys), plan_capacity);
             return 2;
         }

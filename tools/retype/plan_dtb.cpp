@@ -220,6 +220,13 @@ bool read_dtb_blob(const void* data, std::size_t size, const std::string& path, 
               std::to_string(size);
         return false;
     }
+    // Older formats (no size_dt_struct, names as paths) crash libfdt 1.6.1's fdt_check_full (found by
+    // the DTB fuzz target): only version 17, what dtc and QEMU write, or a compatible later one.
+    if (fdt_version(fdt) < 17) {
+        err = path + ": device tree format version " + std::to_string(fdt_version(fdt)) +
+              " is not read (version 17, as dtc writes)";
+        return false;
+    }
     if (const int rc = fdt_check_full(fdt, size); rc != 0) {
         err = path + ": malformed device tree: " + fdt_strerror(rc);
         return false;

@@ -138,10 +138,12 @@ std::string valid_utf8(std::string_view s, bool xml) {
             ok = (cc & 0xC0) == 0x80;
             cp = (cp << 6) | (cc & 0x3F);
         }
-        // Overlong forms, surrogates, past U+10FFFF, and the controls XML 1.0 forbids.
+        // Overlong forms, surrogates, past U+10FFFF, and (for XML and terminals) the C0 controls XML 1.0
+        // forbids, DEL and the C1 controls.
         static constexpr std::uint32_t min_for[] = {0, 0, 0x80, 0x800, 0x10000};
         ok = ok && cp >= min_for[n] && !(cp >= 0xD800 && cp <= 0xDFFF) && cp <= 0x10FFFF &&
-             !(xml && cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') && cp != 0xFFFE && cp != 0xFFFF;
+             !(xml && cp < 0x20 && cp != '\t' && cp != '\n' && cp != '\r') && !(xml && cp >= 0x7F && cp <= 0x9F) &&
+             cp != 0xFFFE && cp != 0xFFFF;
         if (ok) {
             o.append(s.substr(i, n));
             i += n;

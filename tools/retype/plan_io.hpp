@@ -64,8 +64,8 @@ bool check_memory(const plan::platform& p, memory_problem& out);
 /// Sorts RAM by address, as the kernel's build expects.
 void sort_ram(plan::platform& p) noexcept;
 
-/// Text made valid UTF-8: every invalid byte becomes U+FFFD, and so (for XML,
-/// which forbids them) do the control characters other than tab and newlines.
+/// Text made valid UTF-8: every invalid byte becomes U+FFFD, and so (for XML
+/// and terminals) do the control characters other than tab and newlines.
 std::string valid_utf8(std::string_view s, bool xml = true);
 
 void write_text(std::FILE* out, const named_plan& p);

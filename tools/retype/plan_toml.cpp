@@ -18,7 +18,9 @@
 #include <charconv>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -186,6 +188,184 @@ std::string node_text(const toml::node& n) {
     return "something else";
 }
 
+// toml++ 3.3.0 (Debian 12's) reaches __builtin_unreachable() in
+// is_non_ascii_horizontal_whitespace for most code points in U+00A1..U+FEFF
+// (its generated lookup misses whole buckets), and the parser asks that
+// question of characters in keys, after a backslash in a string and between
+// tokens: undefined behaviour on a file with, say, `"ü" = 1` (found by the
+// TOML fuzz target). So the text is parsed with every code point from U+0080
+// to U+FFFF moved to plane 15 (U+F0000 + c, where every toml++ lookup returns
+// early), and each string read back is moved home. Lines are unchanged, and so
+// are columns (one code point for one). Plane-15 characters in the input itself
+// are refused (they would be read back wrongly).
+constexpr std::uint32_t shelter_base = 0xF0000;
+
+void put_utf8(std::string& o, std::uint32_t c) {
+    if (c < 0x80) {
+        o += static_cast<char>(c);
+    } else if (c < 0x800) {
+        o += static_cast<char>(0xC0 | (c >> 6));
+        o += static_cast<char>(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+        o += static_cast<char>(0xE0 | (c >> 12));
+        o += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        o += static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+        o += static_cast<char>(0xF0 | (c >> 18));
+        o += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+        o += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+        o += static_cast<char>(0x80 | (c & 0x3F));
+    }
+}
+
+// The code point of the well-formed UTF-8 sequence at s[i] and its length, or length 0.
+std::size_t get_utf8(std::string_view s, std::size_t i, std::uint32_t& c) {
+    const auto b = static_cast<unsigned char>(s[i]);
+    const std::size_t n = b < 0x80 ? 1 : (b & 0xE0) == 0xC0 ? 2 : (b & 0xF0) == 0xE0 ? 3 : (b & 0xF8) == 0xF0 ? 4 : 0;
+    if (n == 0 || i + n > s.size()) return 0;
+    static constexpr std::uint32_t lead_mask[] = {0, 0x7F, 0x1F, 0x0F, 0x07};
+    static constexpr std::uint32_t min_for[] = {0, 0, 0x80, 0x800, 0x10000};
+    c = b & lead_mask[n];
+    for (std::size_t k = 1; k < n; ++k) {
+        const auto cc = static_cast<unsigned char>(s[i + k]);
+        if ((cc & 0xC0) != 0x80) return 0;
+        c = (c << 6) | (cc & 0x3F);
+    }
+    if (c < min_for[n] || c > 0x10FFFF || (c >= 0xD800 && c <= 0xDFFF)) return 0;
+    return n;
+}
+
+// The text toml++ parses; false (with the line) for a plane-15 character in the input.
+bool shelter(std::string_view text, std::string& out, std::size_t& line) {
+    out.clear();
+    out.reserve(text.size() + text.size() / 4);
+    line = 1;
+    for (std::size_t i = 0; i < text.size();) {
+        std::uint32_t c = 0;
+        const std::size_t n = get_utf8(text, i, c);
+        if (n == 0) { // not UTF-8: left for toml++ to refuse
+            out += text[i++];
+            continue;
+        }
+        if (c == '\n') ++line;
+        if (c >= shelter_base && c < shelter_base + 0x10000) return false;
+        if (c >= 0x80 && c < 0x10000)
+            put_utf8(out, shelter_base + c);
+        else
+            out.append(text.substr(i, n));
+        i += n;
+    }
+    return true;
+}
+
+std::string unshelter(std::string_view s) {
+    std::string o;
+    o.reserve(s.size());
+    for (std::size_t i = 0; i < s.size();) {
+        std::uint32_t c = 0;
+        const std::size_t n = get_utf8(s, i, c);
+        if (n == 4 && c >= shelter_base + 0x80 && c < shelter_base + 0x10000) {
+            put_utf8(o, c - shelter_base);
+            i += n;
+        } else {
+            o += s[i++];
+        }
+    }
+    return o;
+}
+
+// toml++ 3.3.0 also asserts (debug) or assumes (release) that a table header's
+// first character starts a key: `[;a]` aborts the program. A small scan of the
+// TOML lexical structure (comments, the four kinds of string, arrays and
+// inline tables in values) finds every header and checks that character first.
+bool headers_start_with_keys(std::string_view t, std::size_t& bad_line) {
+    enum class in : std::uint8_t { code, comment, basic, literal, ml_basic, ml_literal } st = in::code;
+    std::size_t line = 1;
+    bool line_start = true;
+    bool after_eq = false; // in a value: brackets are arrays, not headers
+    int depth = 0;
+    const auto at = [&](std::size_t i, std::string_view s) { return t.substr(i, s.size()) == s; };
+    const auto bare = [](char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
+    };
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        const char c = t[i];
+        if (c == '\n') ++line;
+        switch (st) {
+        case in::comment:
+            if (c == '\n') {
+                st = in::code;
+                line_start = true;
+                if (depth == 0) after_eq = false;
+            }
+            break;
+        case in::basic:
+            if (c == '\\' && i + 1 < t.size()) {
+                if (t[++i] == '\n') ++line;
+            } else if (c == '"' || c == '\n') {
+                st = in::code;
+            }
+            break;
+        case in::literal:
+            if (c == '\'' || c == '\n') st = in::code;
+            break;
+        case in::ml_basic:
+            if (c == '\\' && i + 1 < t.size()) {
+                if (t[++i] == '\n') ++line;
+            } else if (at(i, "\"\"\"")) {
+                i += 2;
+                while (i + 1 < t.size() && t[i + 1] == '"') ++i; // up to two quotes end the content
+                st = in::code;
+            }
+            break;
+        case in::ml_literal:
+            if (at(i, "'''")) {
+                i += 2;
+                while (i + 1 < t.size() && t[i + 1] == '\'') ++i;
+                st = in::code;
+            }
+            break;
+        case in::code:
+            if (c == '\n') {
+                line_start = true;
+                if (depth == 0) after_eq = false;
+                break;
+            }
+            if (c == ' ' || c == '\t' || c == '\r') break;
+            if (c == '#') {
+                st = in::comment;
+            } else if (c == '"') {
+                st = at(i, "\"\"\"") ? in::ml_basic : in::basic;
+                if (st == in::ml_basic) i += 2;
+            } else if (c == '\'') {
+                st = at(i, "'''") ? in::ml_literal : in::literal;
+                if (st == in::ml_literal) i += 2;
+            } else if (line_start && depth == 0 && c == '[') {
+                std::size_t j = i + 1;
+                if (j < t.size() && t[j] == '[') ++j;
+                while (j < t.size() && (t[j] == ' ' || t[j] == '\t')) ++j;
+                if (j < t.size() && !bare(t[j]) && t[j] != '"' && t[j] != '\'' && t[j] != ']') {
+                    bad_line = line;
+                    return false;
+                }
+                i = j - 1;
+            } else if (c == '=') {
+                after_eq = true;
+            } else if ((c == '[' || c == '{') && (depth > 0 || after_eq)) {
+                ++depth;
+            } else if ((c == ']' || c == '}') && depth > 0) {
+                if (--depth == 0) after_eq = false;
+            }
+            line_start = false;
+            break;
+        }
+    }
+    return true;
+}
+
+// A string value as the user wrote it.
+std::string text_of(const toml::node& n) { return unshelter(n.as_string()->get()); }
+
 class reader {
 public:
     reader(const std::string& path, std::string& err) : path_(path), err_(err) {}
@@ -202,7 +382,6 @@ public:
         return fail(at.source(), where, why);
     }
     [[nodiscard]] const std::string& path() const { return path_; }
-    std::string& err() { return err_; }
 
     /// The generic checks of one table against its rows of the schema. `where`
     /// names the table in messages ("platform", "vm0.guest", "platform.ram[1]").
@@ -232,15 +411,25 @@ public:
         if (const toml::node* n = t.get(key)) return n;
         return r && !r->camkes.empty() ? t.get(r->camkes) : nullptr;
     }
+    /// An integer the schema checked, into its field. A schema range wider than the
+    /// field is a bug in the schema (a new row), never a silent truncation.
     template <class T>
     static void u(const toml::table& t, std::string_view section, std::string_view key, T& out) {
-        if (const toml::node* n = get(t, section, key)) out = static_cast<T>(n->as_integer()->get());
+        const toml::node* n = get(t, section, key);
+        if (!n) return;
+        const auto v = static_cast<std::uint64_t>(n->as_integer()->get());
+        if (v > std::numeric_limits<T>::max()) {
+            std::fprintf(stderr, "retype plan: internal error: the schema lets %.*s exceed its field\n",
+                         static_cast<int>(key.size()), key.data());
+            std::abort();
+        }
+        out = static_cast<T>(v);
     }
     static void b(const toml::table& t, std::string_view section, std::string_view key, bool& out) {
         if (const toml::node* n = get(t, section, key)) out = n->as_boolean()->get();
     }
     static void s(const toml::table& t, std::string_view section, std::string_view key, std::string& out) {
-        if (const toml::node* n = get(t, section, key)) out = n->as_string()->get();
+        if (const toml::node* n = get(t, section, key)) out = text_of(*n);
     }
 
 private:
@@ -287,9 +476,24 @@ private:
             return range(r, where, n, static_cast<std::uint64_t>(v), "");
         }
         case vt::boolean: return n.is_boolean() || expected();
-        case vt::string:
+        case vt::string: {
             if (!n.is_string()) return expected();
-            return range(r, where, n, n.as_string()->get().size(), " bytes");
+            // Strings are printed in reports and terminals: no control characters (an ESC
+            // could drive the terminal, a newline would forge a report line).
+            const std::string v = text_of(n);
+            for (std::size_t i = 0; i < v.size(); ++i) {
+                const auto c = static_cast<unsigned char>(v[i]);
+                const bool c1 = c == 0xC2 && i + 1 < v.size() && static_cast<unsigned char>(v[i + 1]) < 0xA0;
+                if (c < 0x20 || c == 0x7F || c1) {
+                    char code[16];
+                    std::snprintf(code, sizeof code, "U+%04X", c1 ? static_cast<unsigned char>(v[i + 1]) : c);
+                    return fail(n, where,
+                                std::string("a control character (") + code +
+                                    ") in a string: strings are printable text");
+                }
+            }
+            return range(r, where, n, v.size(), " bytes");
+        }
         case vt::table: return n.is_table() || expected();
         case vt::tables:
         case vt::integers:
@@ -482,7 +686,7 @@ struct toml_reader {
         const bool size_given = dtb_t && dtb_t->get("size");
         if (extras) extras->dtb_size_given = size_given;
         if (const toml::node* f = t.get("dtb_file")) {
-            std::string dtb = f->as_string()->get();
+            std::string dtb = text_of(*f);
             if (!allow_files) return rd.fail(*f, "platform.dtb_file", "files are not read here");
             // Relative to the TOML file.
             const auto slash = rd.path().rfind('/');
@@ -558,8 +762,8 @@ struct toml_reader {
         // Messages name the component as the fixes do ("vm0.guest.page_bits") once its name is known good.
         std::string w = "component[" + std::to_string(index) + "]";
         if (const toml::node* n = t.get("name");
-            n && n->is_string() && !n->as_string()->get().empty() && n->as_string()->get().size() <= name_len)
-            w = n->as_string()->get();
+            n && n->is_string() && !text_of(*n).empty() && text_of(*n).size() <= name_len)
+            w = text_of(*n);
         if (!rd.check("component", w, t)) return false;
         std::string s;
         reader::s(t, "component", "name", s);
@@ -599,7 +803,7 @@ struct toml_reader {
         }
         if (const toml::array* a = t["untyped_mmios"].as_array()) {
             for (const toml::node& n : *a) {
-                const std::string& v = n.as_string()->get();
+                const std::string v = text_of(n);
                 const std::string mw = w + ".untyped_mmios \"" + v + "\"";
                 paddr_t paddr = 0;
                 std::uint64_t bits = 0;
@@ -705,7 +909,7 @@ struct toml_reader {
                 component* slot = out.add("");
                 if (!component_table(c, i++, out.plat, *slot)) return false;
                 for (const toml::node* o : seen) {
-                    if (o->as_table()->get("name")->as_string()->get() == slot->name.view())
+                    if (text_of(*o->as_table()->get("name")) == slot->name.view())
                         return rd.fail(*c.get("name"), std::string(slot->name.view()),
                                        "a second component with this name (the first is at line " +
                                            std::to_string(o->source().begin.line) + ")");
@@ -721,16 +925,29 @@ struct toml_reader {
 
 bool read_toml_text(std::string_view text, const std::string& path, plan_system& out, std::string& title,
                     std::string& err, toml_extras* extras, bool allow_files) {
-    toml::parse_result parsed = toml::parse(text, path);
+    std::string sheltered;
+    std::size_t line = 0;
+    if (!shelter(text, sheltered, line)) {
+        err = path + ":" + std::to_string(line) +
+              ": a private-use character of plane 15 (U+F0000 to U+FFFFF): not accepted in a description";
+        return false;
+    }
+    if (!headers_start_with_keys(sheltered, line)) {
+        err = path + ":" + std::to_string(line) + ": a table header must start with a key ([name] or [[name]])";
+        return false;
+    }
+    toml::parse_result parsed = toml::parse(sheltered, path);
     if (!parsed) {
         const auto& e = parsed.error();
         err = path + ":" + std::to_string(e.source().begin.line) + ":" + std::to_string(e.source().begin.column) +
-              ": " + std::string(e.description());
+              ": " + unshelter(e.description());
         return false;
     }
     toml_extras local;
     toml_reader r{reader{path, err}, allow_files, extras ? extras : &local};
-    return r.document(parsed.table(), out, title);
+    const bool ok = r.document(parsed.table(), out, title);
+    if (!ok) err = unshelter(err); // keys and values quoted in the message
+    return ok;
 }
 
 bool read_toml(const std::string& path, plan_system& out, std::string& title, std::string& err, toml_extras* extras) {
