@@ -218,8 +218,8 @@ static void test_seed001_1to1(void) {
         CHECK(model_paddr(o.slot) == pa);
     }
     const size_t calls = model_calls() - before;
-    printf("1:1 guest RAM: %zu pages, %zu kernel calls, %zu blocks held, %zu refused\n", pages, calls,
-           blocks_in_use(), model_refused());
+    printf("1:1 guest RAM: %zu pages, %zu kernel calls, %zu blocks held, %zu refused\n", pages, calls, blocks_in_use(),
+           model_refused());
     CHECK(model_refused() == 0);
     if (pages >= 9) {
         CHECK(calls == pages + STREAM_EXTRA_CALLS);
@@ -241,10 +241,10 @@ static void test_seed001_1to1(void) {
         word type;
         size_t bits;
     } vmm[] = {
-        {T_TCB, B_TCB},           {T_VCPU, B_VCPU},     {T_VSPACE, B_VSPACE}, {T_PAGE_TABLE, B_PT},
-        {T_PAGE_TABLE, B_PT},     {T_PAGE_TABLE, B_PT}, {T_ENDPOINT, B_EP},   {T_NOTIFICATION, B_NTFN},
-        {T_CNODE, 12 + B_SLOT},   {T_CNODE, 4 + B_SLOT}, {T_TCB, B_TCB},      {T_ENDPOINT, B_EP},
-        {T_LARGE_PAGE, 21},       {T_PAGE, PAGE_BITS},
+        {T_TCB, B_TCB},         {T_VCPU, B_VCPU},      {T_VSPACE, B_VSPACE}, {T_PAGE_TABLE, B_PT},
+        {T_PAGE_TABLE, B_PT},   {T_PAGE_TABLE, B_PT},  {T_ENDPOINT, B_EP},   {T_NOTIFICATION, B_NTFN},
+        {T_CNODE, 12 + B_SLOT}, {T_CNODE, 4 + B_SLOT}, {T_TCB, B_TCB},       {T_ENDPOINT, B_EP},
+        {T_LARGE_PAGE, 21},     {T_PAGE, PAGE_BITS},
     };
     for (size_t k = 0; k < sizeof vmm / sizeof vmm[0]; ++k) {
         REQUIRE(alloc_obj(&ut, vmm[k].bits, vmm[k].type, NO_PADDR, false, &objs[n]));
@@ -307,16 +307,16 @@ static void test_errors(void) {
     give_untyped(&ut, (word)0x100000000, 20, UT_KERNEL, true);
     struct obj o;
     const size_t c0 = model_calls();
-    CHECK(!alloc_obj(&ut, 0, T_UNTYPED, NO_PADDR, false, &o));           /* size 0 */
-    CHECK(!alloc_obj(&ut, 12, T_TCB, NO_PADDR, false, &o));              /* TCB is 2^11 */
-    CHECK(!alloc_obj(&ut, 13, T_PAGE, NO_PADDR, false, &o));             /* a 4 KiB frame is 2^12 */
-    CHECK(!alloc_obj(&ut, B_SLOT, T_CNODE, NO_PADDR, false, &o));        /* CNode of 2^0 slots */
-    CHECK(!alloc_obj(&ut, 3, T_UNTYPED, NO_PADDR, false, &o));           /* below seL4_MinUntypedBits */
-    CHECK(!alloc_obj(&ut, 12, 99, NO_PADDR, false, &o));                 /* no such type */
-    CHECK(!alloc_obj(&ut, 12, T_PAGE, (word)0x100000800, false, &o));    /* paddr not aligned */
-    CHECK(!alloc_obj(&ut, 12, T_PAGE, (word)0x200000000, true, &o));     /* paddr in no untyped */
-    CHECK(!alloc_obj(&ut, 21, T_LARGE_PAGE, NO_PADDR, false, &o));       /* larger than all memory */
-    CHECK(model_calls() == c0);                                          /* refused before any kernel call */
+    CHECK(!alloc_obj(&ut, 0, T_UNTYPED, NO_PADDR, false, &o));        /* size 0 */
+    CHECK(!alloc_obj(&ut, 12, T_TCB, NO_PADDR, false, &o));           /* TCB is 2^11 */
+    CHECK(!alloc_obj(&ut, 13, T_PAGE, NO_PADDR, false, &o));          /* a 4 KiB frame is 2^12 */
+    CHECK(!alloc_obj(&ut, B_SLOT, T_CNODE, NO_PADDR, false, &o));     /* CNode of 2^0 slots */
+    CHECK(!alloc_obj(&ut, 3, T_UNTYPED, NO_PADDR, false, &o));        /* below seL4_MinUntypedBits */
+    CHECK(!alloc_obj(&ut, 12, 99, NO_PADDR, false, &o));              /* no such type */
+    CHECK(!alloc_obj(&ut, 12, T_PAGE, (word)0x100000800, false, &o)); /* paddr not aligned */
+    CHECK(!alloc_obj(&ut, 12, T_PAGE, (word)0x200000000, true, &o));  /* paddr in no untyped */
+    CHECK(!alloc_obj(&ut, 21, T_LARGE_PAGE, NO_PADDR, false, &o));    /* larger than all memory */
+    CHECK(model_calls() == c0);                                       /* refused before any kernel call */
     /* error may be NULL, as allocman allows */
     path p;
     REQUIRE(allocman_cspace_alloc(am, &p) == 0);
@@ -419,7 +419,8 @@ static void test_free_reuse(void) {
     /* A streamed run (more than STREAM_AFTER pages): its memory comes back when the
      * run's last object is freed, and then the same paddrs serve again. */
     struct obj run[40];
-    for (int k = 0; k < 40; ++k) REQUIRE(alloc_obj(&ut, 12, T_PAGE, (word)0x10000000 + (word)k * 0x1000, true, &run[k]));
+    for (int k = 0; k < 40; ++k)
+        REQUIRE(alloc_obj(&ut, 12, T_PAGE, (word)0x10000000 + (word)k * 0x1000, true, &run[k]));
     for (int k = 39; k >= 0; --k) free_obj(&ut, &run[(k * 7) % 40]);
     CHECK(blocks_in_use() == held);
     REQUIRE(alloc_obj(&ut, 20, T_UNTYPED, (word)0x10000000, true, &whole));
@@ -499,7 +500,7 @@ static void test_add_uts_interleaved(void) {
     CHECK(!alloc_obj(&ut, 12, T_PAGE, NO_PADDR, false, &o)); /* empty */
     give_untyped(&ut, (word)0x100000000, 13, UT_KERNEL, false);
     REQUIRE(alloc_obj(&ut, 12, T_PAGE, NO_PADDR, false, &o));
-    CHECK(_utspace_split_paddr(&ut, o.cookie, 12) == NO_PADDR); /* unknown, as split.c says */
+    CHECK(_utspace_split_paddr(&ut, o.cookie, 12) == NO_PADDR);       /* unknown, as split.c says */
     CHECK(!alloc_obj(&ut, 12, T_PAGE, (word)0x100000000, false, &o)); /* no paddr known: not by paddr */
     give_untyped(&ut, (word)0x100010000, 16, UT_KERNEL, true);
     REQUIRE(alloc_obj(&ut, 12, T_PAGE, (word)0x100012000, false, &o));
@@ -547,7 +548,7 @@ static void test_two_instances(void) {
     struct obj o;
     REQUIRE(alloc_obj(&main_ut, 12, T_PAGE, NO_PADDR, true, &o)); /* DEV_MEM */
     CHECK(model_paddr(o.slot) >= (word)0x40400000 && model_paddr(o.slot) < (word)0x40c00000);
-    CHECK(!alloc_obj(&main_ut, 12, T_PAGE, NO_PADDR, false, &o)); /* no KERNEL RAM at all */
+    CHECK(!alloc_obj(&main_ut, 12, T_PAGE, NO_PADDR, false, &o));         /* no KERNEL RAM at all */
     REQUIRE(alloc_obj(&main_ut, 12, T_PAGE, (word)0x40c01000, true, &o)); /* DEV piece by paddr */
     /* the carving instance keeps its own blocks: its memory is handed out */
     CHECK(!alloc_obj(&carve, 12, T_PAGE, (word)0x40400000, true, &o));

@@ -68,8 +68,8 @@ extern "C" int retype_allocman_kernel_retype(retype_allocman_word_t ut, retype_a
         ++g_refused;
         return 1; // seL4_InvalidArgument
     }
-    auto r = m().untyped_retype(
-        retype::backend::retype_call{.untyped = ut, .type = t, .size_bits = size_bits, .dest = node_offset, .count = 1});
+    auto r = m().untyped_retype(retype::backend::retype_call{
+        .untyped = ut, .type = t, .size_bits = size_bits, .dest = node_offset, .count = 1});
     if (!r) {
         ++g_refused;
         return 10; // seL4_NotEnoughMemory or another refusal: the library only needs "not 0"

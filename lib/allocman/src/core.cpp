@@ -336,8 +336,7 @@ bool decode_cookie(const instance& in, word c, std::uint32_t& i, word& offset) n
     i = static_cast<std::uint32_t>(idx - 1);
     offset = (c >> index_bits) << offset_shift;
     const block& b = at(i);
-    return b.st == static_cast<std::uint8_t>(state::used) && b.owner == in.tag && b.live != 0 &&
-           offset < bit(b.bits);
+    return b.st == static_cast<std::uint8_t>(state::used) && b.owner == in.tag && b.live != 0 && offset < bit(b.bits);
 }
 
 } // namespace
@@ -367,7 +366,8 @@ int add_uts(instance& in, std::size_t num, const path* uts, const std::size_t* s
         const std::size_t b = size_bits[k];
         if (b < tr.min_untyped_bits || b > tr.max_untyped_bits) return 1;
         // An untyped cap's kernel-virtual address is aligned to its size (the kernel's invariant).
-        if (paddr != nullptr && paddr[k] != no_paddr && (tr.to_pptr(paddr[k]) & (bit(static_cast<unsigned>(b)) - 1)) != 0)
+        if (paddr != nullptr && paddr[k] != no_paddr &&
+            (tr.to_pptr(paddr[k]) & (bit(static_cast<unsigned>(b)) - 1)) != 0)
             return 1;
     }
     if (available() < num) return 1;

@@ -65,11 +65,11 @@ struct block {
     std::uint32_t sibling; // the other half
     std::uint32_t next;    // FREE: free-list links; unused: free-descriptor list
     std::uint32_t prev;
-    std::uint32_t live;  // USED: objects alive
-    std::uint8_t bits;   // 2^bits bytes
-    std::uint8_t kind;   // allocman's UT kind
-    std::uint8_t st;     // state
-    std::uint8_t owner;  // tag of the owning instance
+    std::uint32_t live; // USED: objects alive
+    std::uint8_t bits;  // 2^bits bytes
+    std::uint8_t kind;  // allocman's UT kind
+    std::uint8_t st;    // state
+    std::uint8_t owner; // tag of the owning instance
 };
 
 /// A source of empty slots for halvings: allocman's cspace, or the vka adapter's window.
@@ -82,13 +82,13 @@ struct slot_source {
 /// Per-instance state, kept inside the caller's retype_allocman_utspace_t.
 struct instance {
     std::uint32_t magic;
-    std::uint32_t stream;                  // the block the current run streams into
-    std::uint32_t heads[3][word_bits];     // FREE blocks by kind and size, LIFO
-    word root;                             // CSpace root and depth of our halves' slots
-    word cap_depth;                        // (one allocman cspace: the same for all)
-    word run_type;                         // the run: last successful request
-    word run_next;                         // paddr where it ended, or no_paddr
-    std::uint32_t run_len;                 // requests in the run so far
+    std::uint32_t stream;              // the block the current run streams into
+    std::uint32_t heads[3][word_bits]; // FREE blocks by kind and size, LIFO
+    word root;                         // CSpace root and depth of our halves' slots
+    word cap_depth;                    // (one allocman cspace: the same for all)
+    word run_type;                     // the run: last successful request
+    word run_next;                     // paddr where it ended, or no_paddr
+    std::uint32_t run_len;             // requests in the run so far
     std::uint8_t run_bits;
     std::uint8_t run_dev;
     std::uint8_t has_root;

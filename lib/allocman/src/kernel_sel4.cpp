@@ -18,6 +18,6 @@ extern "C" int retype_allocman_kernel_retype(retype_allocman_word_t ut, retype_a
 
 extern "C" int retype_allocman_kernel_delete(retype_allocman_word_t root, retype_allocman_word_t cptr,
                                              retype_allocman_word_t depth) {
-    return static_cast<int>(seL4_CNode_Delete(static_cast<seL4_CNode>(root), static_cast<seL4_Word>(cptr),
-                                              static_cast<seL4_Uint8>(depth)));
+    return static_cast<int>(
+        seL4_CNode_Delete(static_cast<seL4_CNode>(root), static_cast<seL4_Word>(cptr), static_cast<seL4_Uint8>(depth)));
 }

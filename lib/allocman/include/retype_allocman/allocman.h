@@ -98,8 +98,7 @@ typedef struct retype_vka {
     int (*utspace_alloc)(void* data, const retype_allocman_path_t* dest, retype_allocman_word_t type,
                          retype_allocman_word_t size_bits, retype_allocman_word_t* res);
     int (*utspace_alloc_maybe_device)(void* data, const retype_allocman_path_t* dest, retype_allocman_word_t type,
-                                      retype_allocman_word_t size_bits, bool can_use_dev,
-                                      retype_allocman_word_t* res);
+                                      retype_allocman_word_t size_bits, bool can_use_dev, retype_allocman_word_t* res);
     int (*utspace_alloc_at)(void* data, const retype_allocman_path_t* dest, retype_allocman_word_t type,
                             retype_allocman_word_t size_bits, uintptr_t paddr, retype_allocman_word_t* cookie);
     void (*cspace_free)(void* data, retype_allocman_word_t slot);
@@ -141,14 +140,14 @@ int retype_vka_add_uts(retype_vka_state_t* state, size_t num, const retype_alloc
 size_t retype_allocman_object_bits(retype_allocman_word_t type, retype_allocman_word_t sel4_size_bits);
 
 typedef struct retype_allocman_stats {
-    size_t blocks_capacity;   /* descriptors in the static area (RETYPE_ALLOCMAN_BLOCKS) */
-    size_t blocks_in_use;     /* held now, by every instance */
-    size_t blocks_peak;       /* most ever held at once */
-    size_t block_bytes;       /* size of one descriptor */
-    size_t static_bytes;      /* the whole static area */
-    size_t stream_after;      /* RETYPE_ALLOCMAN_STREAM_AFTER */
-    size_t instance_bytes;    /* state kept inside one retype_allocman_utspace_t */
-    size_t kernel_calls;      /* Untyped_Retype + CNode_Delete made so far, all instances */
+    size_t blocks_capacity; /* descriptors in the static area (RETYPE_ALLOCMAN_BLOCKS) */
+    size_t blocks_in_use;   /* held now, by every instance */
+    size_t blocks_peak;     /* most ever held at once */
+    size_t block_bytes;     /* size of one descriptor */
+    size_t static_bytes;    /* the whole static area */
+    size_t stream_after;    /* RETYPE_ALLOCMAN_STREAM_AFTER */
+    size_t instance_bytes;  /* state kept inside one retype_allocman_utspace_t */
+    size_t kernel_calls;    /* Untyped_Retype + CNode_Delete made so far, all instances */
 } retype_allocman_stats_t;
 void retype_allocman_get_stats(retype_allocman_stats_t* out);
 
