@@ -63,18 +63,24 @@ void release(std::uint32_t i) noexcept {
     --g.in_use;
 }
 
-std::uint32_t& head(instance& in, const block& b) noexcept { return in.heads[b.kind][b.bits]; }
+std::uint32_t first(const instance& in, unsigned k, unsigned bits) noexcept {
+    const head_t h = in.heads[k][bits];
+    return h == no_head ? no_block : h;
+}
+void set_first(instance& in, const block& b, std::uint32_t i) noexcept {
+    in.heads[b.kind][b.bits] = i == no_block ? no_head : static_cast<head_t>(i);
+}
 
 void push_free(instance& in, std::uint32_t i) noexcept {
     block& b = at(i);
     b.st = static_cast<std::uint8_t>(state::free);
     b.water = 0;
     b.live = 0;
-    std::uint32_t& h = head(in, b);
+    const std::uint32_t h = first(in, b.kind, b.bits);
     b.prev = no_block;
     b.next = h;
     if (h != no_block) at(h).prev = i;
-    h = i;
+    set_first(in, b, i);
 }
 
 void unlink_free(instance& in, std::uint32_t i) noexcept {
@@ -82,7 +88,7 @@ void unlink_free(instance& in, std::uint32_t i) noexcept {
     if (b.prev != no_block)
         at(b.prev).next = b.next;
     else
-        head(in, b) = b.next;
+        set_first(in, b, b.next);
     if (b.next != no_block) at(b.next).prev = b.prev;
     b.next = b.prev = no_block;
 }
@@ -197,7 +203,7 @@ std::uint32_t free_block_at(instance& in, word p, unsigned obj_bits, bool can_be
     for (kind k : order) {
         if (k != kind::kernel && !can_be_dev) continue;
         for (unsigned b = obj_bits; b < word_bits; ++b)
-            for (std::uint32_t i = in.heads[static_cast<unsigned>(k)][b]; i != no_block; i = at(i).next)
+            for (std::uint32_t i = first(in, static_cast<unsigned>(k), b); i != no_block; i = at(i).next)
                 if (contains(at(i), p, obj_bits)) return i;
     }
     return no_block;
@@ -209,7 +215,7 @@ std::uint32_t smallest_free(instance& in, unsigned obj_bits, bool can_be_dev) no
     for (kind k : order) {
         if (k != kind::kernel && !can_be_dev) continue;
         for (unsigned b = obj_bits; b < word_bits; ++b)
-            if (in.heads[static_cast<unsigned>(k)][b] != no_block) return in.heads[static_cast<unsigned>(k)][b];
+            if (const std::uint32_t i = first(in, static_cast<unsigned>(k), b); i != no_block) return i;
     }
     return no_block;
 }
@@ -330,6 +336,20 @@ word alloc_any(instance& in, const slot_source& slots, const request& r, const p
     return retype_from(in, u, off, r.type, r.sel4_bits, r.bits, dest, error);
 }
 
+/// A tag no held block carries (instances that were dropped without freeing,
+/// as bootstrap's device-carving one, keep theirs). O(256 x blocks), once per create.
+std::uint8_t fresh_tag() noexcept {
+    for (unsigned n = 0; n < 256; ++n) {
+        const std::uint8_t t = ++g.next_tag;
+        if (t == 0) continue;
+        bool taken = false;
+        for (std::uint32_t i = 0; i < g.next_unused && !taken; ++i)
+            taken = at(i).st != static_cast<std::uint8_t>(state::unused) && at(i).owner == t;
+        if (!taken) return t;
+    }
+    return ++g.next_tag; // 255 live instances: tags are shared, cookies still checked by block
+}
+
 bool decode_cookie(const instance& in, word c, std::uint32_t& i, word& offset) noexcept {
     const word idx = c & (bit(index_bits) - 1);
     if (idx == 0 || idx > g.next_unused) return false;
@@ -345,14 +365,14 @@ void create(instance& in) noexcept {
     in.magic = magic;
     in.stream = no_block;
     for (auto& per_kind : in.heads)
-        for (std::uint32_t& h : per_kind) h = no_block;
+        for (head_t& h : per_kind) h = no_head;
     in.root = in.cap_depth = 0;
     in.has_root = 0;
     in.run_type = 0;
     in.run_next = no_paddr;
     in.run_len = 0;
     in.run_bits = in.run_dev = 0;
-    in.tag = ++g.next_tag; // distinguishes instances sharing the static area
+    in.tag = fresh_tag(); // distinguishes instances sharing the static area
 }
 
 int add_uts(instance& in, std::size_t num, const path* uts, const std::size_t* size_bits, const std::uintptr_t* paddr,

@@ -24,6 +24,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <type_traits>
 
 #ifndef RETYPE_ALLOCMAN_BLOCKS
 #define RETYPE_ALLOCMAN_BLOCKS 1024
@@ -79,11 +80,16 @@ struct slot_source {
     void* ctx;
 };
 
+/// A free-list head: 16 bits on 32-bit targets, where 3 x 32 heads must fit in
+/// utspace_split_t's 384 B along with the rest (RETYPE_ALLOCMAN_BLOCKS < 4095 there).
+using head_t = std::conditional_t<word_bits == 64, std::uint32_t, std::uint16_t>;
+inline constexpr head_t no_head = static_cast<head_t>(~head_t{0});
+
 /// Per-instance state, kept inside the caller's retype_allocman_utspace_t.
 struct instance {
     std::uint32_t magic;
     std::uint32_t stream;              // the block the current run streams into
-    std::uint32_t heads[3][word_bits]; // FREE blocks by kind and size, LIFO
+    head_t heads[3][word_bits];            // FREE blocks by kind and size, LIFO (no_head: empty)
     word root;                         // CSpace root and depth of our halves' slots
     word cap_depth;                    // (one allocman cspace: the same for all)
     word run_type;                     // the run: last successful request
