@@ -418,9 +418,15 @@ static void test_free_reuse(void) {
     free_obj(&ut, &whole);
     /* A streamed run (more than STREAM_AFTER pages): its memory comes back when the
      * run's last object is freed, and then the same paddrs serve again. */
-    struct obj run[40];
+    struct obj run[40], o1;
     for (int k = 0; k < 40; ++k)
         REQUIRE(alloc_obj(&ut, 12, T_PAGE, (word)0x10000000 + (word)k * 0x1000, true, &run[k]));
+    /* the documented limit: page 20 sits in the stream block of pages 17..32 (from page 9
+     * on, each stream block is the free buddy where the run continues: 32 KiB for 9..16,
+     * 64 KiB for 17..32), so while 17..32 live its memory cannot be retyped again */
+    free_obj(&ut, &run[19]);
+    CHECK(!alloc_obj(&ut, 12, T_PAGE, (word)0x10000000 + 19 * 0x1000, true, &o1));
+    REQUIRE(alloc_obj(&ut, 12, T_PAGE, (word)0x10000000 + 40 * 0x1000, true, &run[19])); /* the run goes on */
     for (int k = 39; k >= 0; --k) free_obj(&ut, &run[(k * 7) % 40]);
     CHECK(blocks_in_use() == held);
     REQUIRE(alloc_obj(&ut, 20, T_UNTYPED, (word)0x10000000, true, &whole));
@@ -613,10 +619,53 @@ static void test_vka_adapter(void) {
     CHECK(model_refused() == 0);
 }
 
+/* Built with RETYPE_ALLOCMAN_STREAM_AFTER = 0 and RETYPE_ALLOCMAN_BLOCKS = 64
+ * (binary allocman_c_tests_small): split mode only, and a static area that runs out. */
+static void test_small_pool(void) {
+    retype_allocman_stats_t st;
+    retype_allocman_get_stats(&st);
+    REQUIRE(st.stream_after == 0 && st.blocks_capacity == 64);
+    retype_allocman_utspace_t ut;
+    utspace_split_create(&ut);
+    give_untyped(&ut, (word)0x10000000, 16, UT_DEV, true);
+    give_untyped(&ut, (word)0x100000000, 20, UT_KERNEL, true);
+    /* 16 ascending frames filling the 2^16 device untyped, every one by splitting: a
+     * binary tree with 16 leaves has 15 inner nodes, 2 retypes each, plus 16 objects. */
+    struct obj f[16];
+    const size_t c0 = model_calls();
+    for (int k = 0; k < 16; ++k) REQUIRE(alloc_obj(&ut, 12, T_PAGE, (word)0x10000000 + (word)k * 0x1000, true, &f[k]));
+    CHECK(model_calls() - c0 == 15 * 2 + 16);
+    CHECK(blocks_in_use() == 2 + 30);
+    /* without streams, any frame comes back at once, even from the middle of the run */
+    free_obj(&ut, &f[12]);
+    REQUIRE(alloc_obj(&ut, 12, T_PAGE, (word)0x1000c000, true, &f[12]));
+    for (int k = 0; k < 16; ++k) free_obj(&ut, &f[(k * 5) % 16]);
+    CHECK(blocks_in_use() == 2);
+    /* 200 endpoints from the 2^20 KERNEL untyped: the first halves 2^20 down to 2^4
+     * (16 halvings, 32 of the 62 free descriptors); once fewer than 2 are left, the rest
+     * are served at a block's watermark instead of being refused. */
+    struct obj e[200];
+    for (int k = 0; k < 200; ++k) {
+        REQUIRE(alloc_obj(&ut, B_EP, T_ENDPOINT, NO_PADDR, false, &e[k]));
+        const word pa = model_paddr(e[k].slot);
+        CHECK(pa >= (word)0x100000000 && pa < (word)0x100100000);
+    }
+    retype_allocman_get_stats(&st);
+    CHECK(st.blocks_peak >= 63); /* the static area did run out */
+    for (int k = 0; k < 200; ++k) free_obj(&ut, &e[(k * 7) % 200]);
+    CHECK(blocks_in_use() == 2);
+    /* and the whole 2^20 is one block again */
+    struct obj whole;
+    REQUIRE(alloc_obj(&ut, 20, T_UNTYPED, NO_PADDR, false, &whole));
+    CHECK(model_paddr(whole.slot) == (word)0x100000000);
+    CHECK(model_refused() == 0);
+}
+
 static const struct {
     const char* name;
     void (*fn)(void);
 } tests[] = {
+    {"small_pool", test_small_pool},
     {"seed001_1to1", test_seed001_1to1},
     {"seed001_non_1to1", test_seed001_non_1to1},
     {"errors", test_errors},
