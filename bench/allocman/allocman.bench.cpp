@@ -101,7 +101,8 @@ std::vector<untyped> seed001() {
 
 void retype_allocman_guest(benchmark::State& state) {
     static allocman am;
-    std::size_t calls = 0, slots = 0;
+    std::size_t calls = 0;
+    std::size_t slots = 0;
     retype_allocman_stats_t st{};
     for (auto _ : state) {
         retype_allocman_utspace_t ut;
@@ -157,7 +158,9 @@ struct counting_backend {
 static_assert(backend::backend<counting_backend>);
 
 void allocman_style_guest(benchmark::State& state) {
-    std::size_t calls = 0, heap = 0, slots = 0;
+    std::size_t calls = 0;
+    std::size_t heap = 0;
+    std::size_t slots = 0;
     for (auto _ : state) {
         counting_backend b;
         // camkes-vm's mempool raised to 256 MiB so the baseline's need can be measured

@@ -14,7 +14,7 @@ extern "C" {
 #define MODEL_SLOTS (1u << 20)
 #define MODEL_ROOT 2u /* the CSpace root CNode's CPtr, as seL4_CapInitThreadCNode */
 
-/* A fresh model. Returns 0, or -1 if it cannot be allocated. */
+/* A fresh model. Returns 0. */
 int model_reset(void);
 /* An untyped as bootinfo hands it over, in `slot`. Returns 0 on success. */
 int model_untyped(uintptr_t slot, uintptr_t paddr, unsigned size_bits, int device);

@@ -42,7 +42,7 @@ block& at(std::uint32_t i) noexcept { return g.blocks[i]; }
 std::size_t available() noexcept { return block_capacity - g.in_use; }
 
 std::uint32_t take() noexcept {
-    std::uint32_t i;
+    std::uint32_t i = no_block;
     if (g.free_head_plus1 != 0) {
         i = g.free_head_plus1 - 1;
         g.free_head_plus1 = at(i).next;
@@ -131,7 +131,8 @@ word cookie(std::uint32_t i, word offset) noexcept { return ((offset >> offset_s
 /// Two slots, two retypes. On failure nothing changes and false is returned.
 bool halve(instance& in, const slot_source& slots, std::uint32_t i) noexcept {
     if (at(i).bits <= kernel::traits(cfg).min_untyped_bits || available() < 2) return false;
-    path l{}, r{};
+    path l{};
+    path r{};
     if (slots.alloc(slots.ctx, &l) != 0) return false;
     if (slots.alloc(slots.ctx, &r) != 0) {
         slots.release(slots.ctx, &l);
