@@ -444,6 +444,30 @@ static void test_free_reuse(void) {
     CHECK(!alloc_obj(&ut, 12, T_PAGE, NO_PADDR, false, &g[0]));
 }
 
+/* Each stream block holds one run: a run that starts after another does not stream
+ * into the first one's block, so freeing the first run gives its memory back. */
+static void test_runs_isolated(void) {
+    retype_allocman_utspace_t ut;
+    utspace_split_create(&ut);
+    const word x = 0x100000000;
+    give_untyped(&ut, x, 20, UT_KERNEL, true);
+    /* run A: pages 1..8 by splitting fill [x, x + 32 KiB); pages 9..12 stream into the
+     * free 32 KiB buddy at x + 32 KiB, leaving a 16 KiB tail */
+    struct obj a[12], b[12], t;
+    for (int k = 0; k < 12; ++k) REQUIRE(alloc_obj(&ut, 12, T_PAGE, NO_PADDR, false, &a[k]));
+    CHECK(model_paddr(a[8].slot) == x + 0x8000);
+    REQUIRE(alloc_obj(&ut, B_TCB, T_TCB, NO_PADDR, false, &t)); /* ends run A */
+    for (int k = 0; k < 12; ++k) {
+        REQUIRE(alloc_obj(&ut, 12, T_PAGE, NO_PADDR, false, &b[k]));
+        const word pa = model_paddr(b[k].slot);
+        CHECK(pa < x + 0x8000 || pa >= x + 0x10000); /* never in run A's stream block */
+    }
+    for (int k = 0; k < 12; ++k) free_obj(&ut, &a[k]);
+    /* [x, x + 64 KiB) is one free block again: a 32 KiB untyped object at x + 32 KiB */
+    struct obj u;
+    REQUIRE(alloc_obj(&ut, 15, T_UNTYPED, x + 0x8000, false, &u));
+}
+
 /* Probing by exhaustion, as sel4test does: untyped objects from 2^31 down, each size
  * until it fails. Failure costs no kernel call, and everything is found. */
 static void test_exhaustion_probe(void) {
@@ -673,6 +697,7 @@ static const struct {
     {"smallest_first", test_smallest_first},
     {"free_reuse", test_free_reuse},
     {"exhaustion_probe", test_exhaustion_probe},
+    {"runs_isolated", test_runs_isolated},
     {"tiling", test_tiling},
     {"add_uts_interleaved", test_add_uts_interleaved},
     {"two_instances", test_two_instances},

@@ -413,6 +413,9 @@ word alloc(instance& in, const slot_source& slots, std::size_t size_bits, word t
     if (in.magic != magic || slot == nullptr || !decode(type, size_bits, r)) return 0;
     const bool continued = continues_run(in, r, paddr, can_be_dev);
     const bool streaming = stream_after != 0 && continued && in.run_len >= stream_after;
+    // A new run never streams into the last run's block: a stream block then holds
+    // one run's objects, which are usually freed together (a process's frames).
+    if (!continued) in.stream = no_block;
     const word c = paddr != no_paddr ? alloc_at(in, slots, r, *slot, paddr, can_be_dev, streaming, error)
                                      : alloc_any(in, slots, r, *slot, can_be_dev, streaming, error);
     if (c != 0) note_run(in, r, paddr, can_be_dev, continued);
