@@ -468,6 +468,36 @@ static void test_runs_isolated(void) {
     REQUIRE(alloc_obj(&ut, 15, T_UNTYPED, x + 0x8000, false, &u));
 }
 
+/* A request at a paddr inside a stream block's tail, above its watermark: the gap is
+ * filled with padding untypeds (usable blocks), and everything comes back. */
+static void test_tail_by_paddr(void) {
+    retype_allocman_utspace_t ut;
+    utspace_split_create(&ut);
+    const word base = 0x10000000;
+    give_untyped(&ut, base, 20, UT_DEV, true);
+    const size_t held = blocks_in_use();
+    /* pages 0..11 ascending: 0..7 by splitting, 8..11 stream into the 32 KiB block at
+     * base + 32 KiB, whose watermark is then at offset 16 KiB (base + 48 KiB) */
+    struct obj f[16];
+    for (int k = 0; k < 12; ++k) REQUIRE(alloc_obj(&ut, 12, T_PAGE, base + (word)k * 0x1000, true, &f[k]));
+    /* page 14 (offset 24 KiB): one 8 KiB padding untyped at offset 16 KiB, then the page */
+    size_t c0 = model_calls();
+    REQUIRE(alloc_obj(&ut, 12, T_PAGE, base + 14 * 0x1000, true, &f[14]));
+    CHECK(model_calls() - c0 == 2);
+    /* pages 12 and 13 come from the padding block: halved once (2 calls), then 1 each */
+    c0 = model_calls();
+    REQUIRE(alloc_obj(&ut, 12, T_PAGE, base + 13 * 0x1000, true, &f[13]));
+    REQUIRE(alloc_obj(&ut, 12, T_PAGE, base + 12 * 0x1000, true, &f[12]));
+    CHECK(model_calls() - c0 == 4);
+    REQUIRE(alloc_obj(&ut, 12, T_PAGE, base + 15 * 0x1000, true, &f[15])); /* at the watermark */
+    const int order[16] = {14, 3, 12, 9, 0, 15, 13, 6, 1, 10, 2, 11, 5, 8, 4, 7};
+    for (int k = 0; k < 16; ++k) free_obj(&ut, &f[order[k]]);
+    CHECK(blocks_in_use() == held);
+    struct obj whole;
+    REQUIRE(alloc_obj(&ut, 20, T_UNTYPED, base, true, &whole));
+    CHECK(model_refused() == 0);
+}
+
 /* Probing by exhaustion, as sel4test does: untyped objects from 2^31 down, each size
  * until it fails. Failure costs no kernel call, and everything is found. */
 static void test_exhaustion_probe(void) {
@@ -698,6 +728,7 @@ static const struct {
     {"free_reuse", test_free_reuse},
     {"exhaustion_probe", test_exhaustion_probe},
     {"runs_isolated", test_runs_isolated},
+    {"tail_by_paddr", test_tail_by_paddr},
     {"tiling", test_tiling},
     {"add_uts_interleaved", test_add_uts_interleaved},
     {"two_instances", test_two_instances},

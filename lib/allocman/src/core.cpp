@@ -6,6 +6,8 @@
 #include <retype/kernel/arch.hpp>
 #include <retype/kernel/object_type.hpp>
 
+#include <bit>
+
 #ifndef RETYPE_ALLOCMAN_ARCH
 #define RETYPE_ALLOCMAN_ARCH aarch64_hyp
 #endif
@@ -127,6 +129,17 @@ bool encodable(const block& b) noexcept { return b.bits <= offset_bits + offset_
 
 word cookie(std::uint32_t i, word offset) noexcept { return ((offset >> offset_shift) << index_bits) | (i + 1); }
 
+/// Whether the slot can hold one of our untypeds: our deletes use one root and
+/// depth for every block we make (the first slot's).
+bool own_slot(instance& in, const path& p) noexcept {
+    if (in.has_root == 0) {
+        in.root = p.root;
+        in.cap_depth = p.capDepth;
+        in.has_root = 1;
+    }
+    return p.root == in.root && p.capDepth == in.cap_depth;
+}
+
 /// Halves FREE block i into two FREE halves (left on top of its free list).
 /// Two slots, two retypes. On failure nothing changes and false is returned.
 bool halve(instance& in, const slot_source& slots, std::uint32_t i) noexcept {
@@ -145,13 +158,7 @@ bool halve(instance& in, const slot_source& slots, std::uint32_t i) noexcept {
     };
     // The slot allocator may re-enter allocman (and so this instance): look again.
     if (at(i).st != static_cast<std::uint8_t>(state::free) || available() < 2) return give_back();
-    if (in.has_root == 0) {
-        in.root = l.root;
-        in.cap_depth = l.capDepth;
-        in.has_root = 1;
-    }
-    if (l.root != in.root || r.root != in.root || l.capDepth != in.cap_depth || r.capDepth != in.cap_depth)
-        return give_back(); // our deletes use one root and depth for every half
+    if (!own_slot(in, l) || !own_slot(in, r)) return give_back();
     const unsigned hb = at(i).bits - 1u;
     if (kernel_retype(at(i).cptr, 0, hb, l) != 0) return give_back();
     if (kernel_retype(at(i).cptr, 0, hb, r) != 0) {
@@ -287,6 +294,67 @@ void note_run(instance& in, const request& r, word p, bool can_be_dev, bool cont
     in.run_next = p == no_paddr || end < p ? no_paddr : end;
 }
 
+/// The USED block of this instance whose tail, above the watermark, holds the object at p.
+std::uint32_t tail_holding(const instance& in, word p, unsigned obj_bits, bool can_be_dev) noexcept {
+    for (std::uint32_t i = 0; i < g.next_unused; ++i) {
+        const block& b = at(i);
+        if (b.st != static_cast<std::uint8_t>(state::used) || b.owner != in.tag || !kind_allowed(b, can_be_dev) ||
+            !encodable(b) || !contains(b, p, obj_bits))
+            continue;
+        if (p - b.paddr >= b.water) return i;
+    }
+    return no_block;
+}
+
+/// log2 of the largest untyped that can start at offset w and ends by `end`.
+unsigned piece_bits(word w, word end, unsigned block_bits) noexcept {
+    const unsigned align = w == 0 ? block_bits : static_cast<unsigned>(std::countr_zero(w));
+    const unsigned room = static_cast<unsigned>(std::bit_width(end - w)) - 1u;
+    return align < room ? align : room;
+}
+
+/// An object at p inside a stream block's tail, above its watermark: the gap is
+/// filled with untyped children of the block (padding blocks: FREE, usable by
+/// any request), largest aligned first, one retype each, then the object is
+/// retyped at p. The block's memory comes back once its objects are gone and
+/// every padding block is FREE again (free: collapse_pads).
+word alloc_in_tail(instance& in, const slot_source& slots, const request& r, const path& dest, word p, bool can_be_dev,
+                   int* error) noexcept {
+    const std::uint32_t u = tail_holding(in, p, r.bits, can_be_dev);
+    if (u == no_block) return 0;
+    const word off = p - at(u).paddr;
+    std::size_t pieces = 0;
+    for (word w = at(u).water; w < off; w += bit(piece_bits(w, off, at(u).bits))) ++pieces;
+    if (available() < pieces) return 0;
+    while (at(u).water < off) {
+        const word w = at(u).water;
+        const unsigned pb = piece_bits(w, off, at(u).bits);
+        path s{};
+        if (slots.alloc(slots.ctx, &s) != 0) return 0;
+        // The slot allocator may re-enter: the block must be as it was.
+        if (at(u).st != static_cast<std::uint8_t>(state::used) || at(u).water != w || available() == 0 ||
+            !own_slot(in, s) || kernel_retype(at(u).cptr, 0, pb, s) != 0) {
+            slots.release(slots.ctx, &s);
+            return 0; // the pieces made so far stay: FREE blocks, consistent
+        }
+        const std::uint32_t j = take();
+        block& c = at(j);
+        block& b = at(u);
+        c.cptr = s.capPtr;
+        c.paddr = b.paddr + w;
+        c.bits = static_cast<std::uint8_t>(pb);
+        c.kind = b.kind;
+        c.owner = b.owner;
+        c.parent = u;
+        c.sibling = no_block;
+        b.water = w + bit(pb);
+        ++b.live;
+        ++in.pads;
+        push_free(in, j);
+    }
+    return retype_from(in, u, off, r.type, r.sel4_bits, r.bits, dest, error);
+}
+
 word alloc_at(instance& in, const slot_source& slots, const request& r, const path& dest, word p, bool can_be_dev,
               bool streaming, int* error) noexcept {
     // The stream's watermark first: O(1) per page of an ascending run. Memory
@@ -297,7 +365,7 @@ word alloc_at(instance& in, const slot_source& slots, const request& r, const pa
     std::uint32_t i = free_block_at(in, p, r.bits, can_be_dev);
     if (i == no_block) {
         const std::uint32_t u = used_tail(in, p, r.bits, can_be_dev, off);
-        if (u == no_block) return 0;
+        if (u == no_block) return alloc_in_tail(in, slots, r, dest, p, can_be_dev, error);
         if (streaming) in.stream = u;
         return retype_from(in, u, off, r.type, r.sel4_bits, r.bits, dest, error);
     }
@@ -360,6 +428,65 @@ bool decode_cookie(const instance& in, word c, std::uint32_t& i, word& offset) n
     return b.st == static_cast<std::uint8_t>(state::used) && b.owner == in.tag && b.live != 0 && offset < bit(b.bits);
 }
 
+/// FREE padding blocks of USED block pi.
+std::uint32_t free_pads(std::uint32_t pi) noexcept {
+    std::uint32_t n = 0;
+    for (std::uint32_t j = 0; j < g.next_unused; ++j) {
+        const block& c = at(j);
+        if (c.st == static_cast<std::uint8_t>(state::free) && c.parent == pi && c.sibling == no_block) ++n;
+    }
+    return n;
+}
+
+/// If every child left of USED block pi is a FREE padding block, deletes them
+/// (pi then has no children) and returns true. O(blocks held).
+bool collapse_pads(instance& in, const slot_source& slots, std::uint32_t pi) noexcept {
+    if (at(pi).live != free_pads(pi)) return false;
+    for (std::uint32_t j = 0; j < g.next_unused && at(pi).live != 0; ++j) {
+        const block& c = at(j);
+        if (c.st != static_cast<std::uint8_t>(state::free) || c.parent != pi || c.sibling != no_block) continue;
+        if (kernel_delete(in, c.cptr) != 0) return false; // cannot happen: it has no children
+        unlink_free(in, j);
+        const path pj = slot_path(in, c.cptr);
+        slots.release(slots.ctx, &pj);
+        release(j);
+        --in.pads;
+        --at(pi).live;
+    }
+    return at(pi).live == 0;
+}
+
+/// Block i has no children now: FREE, buddies merge while both halves are FREE,
+/// and a padding block that is FREE again may let its block collapse.
+void merge_up(instance& in, const slot_source& slots, std::uint32_t i) noexcept {
+    for (;;) {
+        if (in.stream == i) in.stream = no_block;
+        const block& cur = at(i);
+        if (cur.parent == no_block) break;
+        if (cur.sibling == no_block) { // a padding block
+            const std::uint32_t parent = cur.parent;
+            push_free(in, i);
+            if (!collapse_pads(in, slots, parent)) return;
+            i = parent;
+            continue;
+        }
+        const std::uint32_t s = cur.sibling;
+        if (at(s).st != static_cast<std::uint8_t>(state::free)) break;
+        if (kernel_delete(in, cur.cptr) != 0) break;
+        if (kernel_delete(in, at(s).cptr) != 0) break; // cannot happen: its object is gone too
+        unlink_free(in, s);
+        const path pi = slot_path(in, cur.cptr);
+        const path ps = slot_path(in, at(s).cptr);
+        slots.release(slots.ctx, &pi);
+        slots.release(slots.ctx, &ps);
+        const std::uint32_t parent = cur.parent;
+        release(i);
+        release(s);
+        i = parent;
+    }
+    push_free(in, i);
+}
+
 } // namespace
 
 void create(instance& in) noexcept {
@@ -373,6 +500,7 @@ void create(instance& in) noexcept {
     in.run_next = no_paddr;
     in.run_len = 0;
     in.run_bits = in.run_dev = 0;
+    in.pads = 0;
     in.tag = fresh_tag(); // distinguishes instances sharing the static area
 }
 
@@ -427,27 +555,10 @@ void free(instance& in, const slot_source& slots, word c, std::size_t) noexcept 
     word offset = 0;
     if (in.magic != magic || !decode_cookie(in, c, i, offset)) return;
     block& b = at(i);
-    if (--b.live != 0) return;
-    if (in.stream == i) in.stream = no_block;
-    // The block has no children now: FREE, and buddies merge while both halves are.
-    for (;;) {
-        const block& cur = at(i);
-        if (cur.parent == no_block) break;
-        const std::uint32_t s = cur.sibling;
-        if (at(s).st != static_cast<std::uint8_t>(state::free)) break;
-        if (kernel_delete(in, cur.cptr) != 0) break;
-        if (kernel_delete(in, at(s).cptr) != 0) break; // cannot happen: its object is gone too
-        unlink_free(in, s);
-        const path pi = slot_path(in, cur.cptr);
-        const path ps = slot_path(in, at(s).cptr);
-        slots.release(slots.ctx, &pi);
-        slots.release(slots.ctx, &ps);
-        const std::uint32_t parent = cur.parent;
-        release(i);
-        release(s);
-        i = parent;
-    }
-    push_free(in, i);
+    --b.live;
+    // Children left: done, unless all of them are FREE padding blocks.
+    if (b.live != 0 && (in.pads == 0 || !collapse_pads(in, slots, i))) return;
+    merge_up(in, slots, i);
 }
 
 std::uintptr_t paddr_of(const instance& in, word c, std::size_t) noexcept {

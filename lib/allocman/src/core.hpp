@@ -63,7 +63,7 @@ struct block {
     word paddr;            // no_paddr when add_uts had none
     word water;            // USED: bytes handed out from the start (the kernel's watermark)
     std::uint32_t parent;  // the block this half came from; no_block for add_uts untypeds
-    std::uint32_t sibling; // the other half
+    std::uint32_t sibling; // the other half; no_block for a padding block (parent != no_block)
     std::uint32_t next;    // FREE: free-list links; unused: free-descriptor list
     std::uint32_t prev;
     std::uint32_t live; // USED: objects alive
@@ -88,17 +88,18 @@ inline constexpr head_t no_head = static_cast<head_t>(~head_t{0});
 /// Per-instance state, kept inside the caller's retype_allocman_utspace_t.
 struct instance {
     std::uint32_t magic;
-    std::uint32_t stream;              // the block the current run streams into
-    head_t heads[3][word_bits];            // FREE blocks by kind and size, LIFO (no_head: empty)
-    word root;                         // CSpace root and depth of our halves' slots
-    word cap_depth;                    // (one allocman cspace: the same for all)
-    word run_type;                     // the run: last successful request
-    word run_next;                     // paddr where it ended, or no_paddr
-    std::uint32_t run_len;             // requests in the run so far
+    std::uint32_t stream;       // the block the current run streams into
+    head_t heads[3][word_bits]; // FREE blocks by kind and size, LIFO (no_head: empty)
+    word root;                  // CSpace root and depth of our halves' slots
+    word cap_depth;             // (one allocman cspace: the same for all)
+    word run_type;              // the run: last successful request
+    word run_next;              // paddr where it ended, or no_paddr
+    std::uint32_t run_len;      // requests in the run so far
     std::uint8_t run_bits;
     std::uint8_t run_dev;
     std::uint8_t has_root;
     std::uint8_t tag;
+    std::uint32_t pads; // padding blocks held (see alloc_in_tail)
 };
 static_assert(sizeof(instance) <= sizeof(retype_allocman_utspace_t), "instance state must fit in utspace_split_t");
 
