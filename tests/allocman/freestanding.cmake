@@ -3,7 +3,7 @@ cmake_minimum_required(VERSION 3.25)
 # only the compiler's own C++ header directories, -ffreestanding, -fno-exceptions,
 # -fno-rtti, -fno-threadsafe-statics) at -O0 and -O2, and checks every object's
 # undefined symbols against the list docs/c-allocman.md gives. Variables: CXX,
-# NM, SRC (lib/allocman), RETYPE_INCLUDE, OUT_DIR.
+# NM, SRC (lib/allocman), RETYPE_INCLUDE, DEPS_INCLUDE (gsl/ and boost/ only), OUT_DIR.
 set(allowed memcpy memmove memset memcmp strlen memchr _ZSt9terminatev _GLOBAL_OFFSET_TABLE_
     allocman_cspace_alloc allocman_cspace_free retype_allocman_kernel_retype retype_allocman_kernel_delete)
 # The C++ standard header directories the compiler would use, to add back after -nostdinc++.
@@ -25,7 +25,7 @@ foreach(opt -O0 -O2)
         set(obj ${OUT_DIR}/${src}${opt}.o)
         execute_process(COMMAND ${CXX} -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe-statics
                                 -nostdinc++ ${std_flags} -Wall -Wextra -Wpedantic -Werror ${opt}
-                                -I${SRC}/include -I${RETYPE_INCLUDE} -c ${SRC}/src/${src}.cpp -o ${obj}
+                                -I${SRC}/include -I${RETYPE_INCLUDE} -isystem ${DEPS_INCLUDE} -c ${SRC}/src/${src}.cpp -o ${obj}
                         RESULT_VARIABLE rc)
         if(NOT rc EQUAL 0)
             message(FATAL_ERROR "freestanding compile of ${src}.cpp failed (${opt})")
