@@ -1,0 +1,62 @@
+cmake_minimum_required(VERSION 3.25)
+# Compiles retype_allocman's sources as a seL4 build would (-nostdinc++, then
+# only the compiler's own C++ header directories, -ffreestanding, -fno-exceptions,
+# -fno-rtti, -fno-threadsafe-statics) at -O0 and -O2, and checks every object's
+# undefined symbols against the list docs/c-allocman.md gives. Variables: CXX,
+# NM, SRC (lib/allocman), RETYPE_INCLUDE, DEPS_INCLUDE (gsl/ and boost/ only), OUT_DIR.
+set(allowed memcpy memmove memset memcmp strlen memchr _ZSt9terminatev _GLOBAL_OFFSET_TABLE_
+    allocman_cspace_alloc allocman_cspace_free retype_allocman_kernel_retype retype_allocman_kernel_delete)
+# The C++ standard header directories the compiler would use, to add back after -nostdinc++.
+execute_process(COMMAND ${CXX} -xc++ -E -v - INPUT_FILE /dev/null OUTPUT_QUIET ERROR_VARIABLE verbose)
+string(REGEX MATCHALL "\n [^\n]*c\\+\\+[^\n]*" dirs "${verbose}")
+set(std_flags "")
+foreach(d IN LISTS dirs)
+    string(STRIP "${d}" d)
+    list(APPEND std_flags -isystem ${d})
+endforeach()
+if(NOT std_flags)
+    message(FATAL_ERROR "no C++ standard header directory found in ${CXX} -v")
+endif()
+file(MAKE_DIRECTORY ${OUT_DIR})
+set(bad "")
+foreach(opt -O0 -O2)
+    set(objs "")
+    foreach(src core split_symbols vka)
+        set(obj ${OUT_DIR}/${src}${opt}.o)
+        execute_process(COMMAND ${CXX} -std=c++20 -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe-statics
+                                -nostdinc++ ${std_flags} -Wall -Wextra -Wpedantic -Werror ${opt}
+                                -I${SRC}/include -I${RETYPE_INCLUDE} -isystem ${DEPS_INCLUDE} -c ${SRC}/src/${src}.cpp -o ${obj}
+                        RESULT_VARIABLE rc)
+        if(NOT rc EQUAL 0)
+            message(FATAL_ERROR "freestanding compile of ${src}.cpp failed (${opt})")
+        endif()
+        list(APPEND objs ${obj})
+    endforeach()
+    # The library as a whole: what one object defines, another may use.
+    execute_process(COMMAND ${NM} --defined-only ${objs} OUTPUT_VARIABLE defined)
+    if(defined MATCHES "_GLOBAL__sub_I_|__cxa_atexit|__cxa_guard")
+        list(APPEND bad "${opt}: a static constructor, destructor or guard")
+    endif()
+    string(REGEX MATCHALL " [A-Za-z] [^\n]+" defs "${defined}")
+    set(own "")
+    foreach(d IN LISTS defs)
+        string(REGEX REPLACE "^ [A-Za-z] " "" sym "${d}")
+        list(APPEND own ${sym})
+    endforeach()
+    execute_process(COMMAND ${NM} -u ${objs} OUTPUT_VARIABLE undefined)
+    string(REGEX MATCHALL "U [^\n]+" refs "${undefined}")
+    foreach(ref IN LISTS refs)
+        string(REGEX REPLACE "^U " "" sym "${ref}")
+        if(NOT sym IN_LIST allowed AND NOT sym IN_LIST own)
+            list(APPEND bad "${opt}: ${sym}")
+        endif()
+    endforeach()
+    if(NOT own MATCHES "_utspace_split_alloc")
+        message(FATAL_ERROR "the objects define no _utspace_split_alloc: the check would prove nothing")
+    endif()
+endforeach()
+if(bad)
+    list(JOIN bad "\n  " text)
+    message(FATAL_ERROR "retype_allocman references what needs the C++ runtime or an OS:\n  ${text}")
+endif()
+message("retype_allocman freestanding: ok")
