@@ -212,6 +212,11 @@ std::vector<hostile> cases() {
          8,
          {"a control character (U+000A)"}},
         {"c1_control", "name = \"a\\u009bb\"\n" + platform, 1, {"a control character (U+009B)"}},
+        {"brace_in_array", with_ram("ram = [}"), 4, {"a `}` closes an array (`]` expected)"}},
+        {"bracket_in_inline_table",
+         with_ram("ram = [ { base = 0x40000000, size = 0x40000000 ] ]"),
+         4,
+         {"a `]` closes an inline table"}},
         {"plane_15", "name = \"\xf3\xb0\x80\x80\"\n" + platform, 1, {"private-use character of plane 15"}},
     };
 }

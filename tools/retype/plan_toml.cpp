@@ -275,15 +275,18 @@ std::string unshelter(std::string_view s) {
 }
 
 // toml++ 3.3.0 also asserts (debug) or assumes (release) that a table header's
-// first character starts a key: `[;a]` aborts the program. A small scan of the
-// TOML lexical structure (comments, the four kinds of string, arrays and
-// inline tables in values) finds every header and checks that character first.
-bool headers_start_with_keys(std::string_view t, std::size_t& bad_line) {
+// first character starts a key (`[;a]` aborts the program) and that a value in
+// an array does not start with `}` (`a = [}`). A small scan of the TOML lexical
+// structure (comments, the four kinds of string, arrays and inline tables in
+// values) finds every header and every bracket first; `why` says which rule a
+// line breaks.
+bool toml_safe_for_tomlpp(std::string_view t, std::size_t& bad_line, const char*& why) {
     enum class in : std::uint8_t { code, comment, basic, literal, ml_basic, ml_literal } st = in::code;
     std::size_t line = 1;
     bool line_start = true;
     bool after_eq = false; // in a value: brackets are arrays, not headers
-    int depth = 0;
+    std::string open;      // the brackets of the value being read, innermost last
+    const auto depth = [&] { return open.size(); };
     const auto at = [&](std::size_t i, std::string_view s) { return t.substr(i, s.size()) == s; };
     const auto bare = [](char c) {
         return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-';
@@ -296,7 +299,7 @@ bool headers_start_with_keys(std::string_view t, std::size_t& bad_line) {
             if (c == '\n') {
                 st = in::code;
                 line_start = true;
-                if (depth == 0) after_eq = false;
+                if (depth() == 0) after_eq = false;
             }
             break;
         case in::basic:
@@ -328,7 +331,7 @@ bool headers_start_with_keys(std::string_view t, std::size_t& bad_line) {
         case in::code:
             if (c == '\n') {
                 line_start = true;
-                if (depth == 0) after_eq = false;
+                if (depth() == 0) after_eq = false;
                 break;
             }
             if (c == ' ' || c == '\t' || c == '\r') break;
@@ -340,21 +343,29 @@ bool headers_start_with_keys(std::string_view t, std::size_t& bad_line) {
             } else if (c == '\'') {
                 st = at(i, "'''") ? in::ml_literal : in::literal;
                 if (st == in::ml_literal) i += 2;
-            } else if (line_start && depth == 0 && c == '[') {
+            } else if (line_start && depth() == 0 && c == '[') {
                 std::size_t j = i + 1;
                 if (j < t.size() && t[j] == '[') ++j;
                 while (j < t.size() && (t[j] == ' ' || t[j] == '\t')) ++j;
                 if (j < t.size() && !bare(t[j]) && t[j] != '"' && t[j] != '\'' && t[j] != ']') {
                     bad_line = line;
+                    why = "a table header must start with a key ([name] or [[name]])";
                     return false;
                 }
                 i = j - 1;
             } else if (c == '=') {
                 after_eq = true;
-            } else if ((c == '[' || c == '{') && (depth > 0 || after_eq)) {
-                ++depth;
-            } else if ((c == ']' || c == '}') && depth > 0) {
-                if (--depth == 0) after_eq = false;
+            } else if ((c == '[' || c == '{') && (depth() > 0 || after_eq)) {
+                open += c;
+            } else if ((c == ']' || c == '}') && depth() > 0) {
+                if ((c == ']') != (open.back() == '[')) {
+                    bad_line = line;
+                    why = c == '}' ? "a `}` closes an array (`]` expected)"
+                                   : "a `]` closes an inline table (`}` expected)";
+                    return false;
+                }
+                open.pop_back();
+                if (depth() == 0) after_eq = false;
             }
             line_start = false;
             break;
@@ -932,8 +943,8 @@ bool read_toml_text(std::string_view text, const std::string& path, plan_system&
               ": a private-use character of plane 15 (U+F0000 to U+FFFFF): not accepted in a description";
         return false;
     }
-    if (!headers_start_with_keys(sheltered, line)) {
-        err = path + ":" + std::to_string(line) + ": a table header must start with a key ([name] or [[name]])";
+    if (const char* why = nullptr; !toml_safe_for_tomlpp(sheltered, line, why)) {
+        err = path + ":" + std::to_string(line) + ": " + why;
         return false;
     }
     toml::parse_result parsed = toml::parse(sheltered, path);
