@@ -59,10 +59,10 @@ TEST(PlanSeed001, FirstTryFailsInTheVmmOnTheMempool) {
     EXPECT_EQ(v.fixes[0].effect_from, 135533456u);
     EXPECT_EQ(v.fixes[0].effect_to, 267392u + 1048592u);
     EXPECT_TRUE(v.fixes[0].verified);
-    // retype's allocator: also a code change (link retype_allocman); 4 KiB + 64 B per untyped = 5056 B.
+    // retype's allocator: also a code change (link retype_allocman); its 1,552 B of state plus the bitmap.
     EXPECT_EQ(v.fixes[1].what, setting::guest_allocator);
     EXPECT_EQ(v.fixes[1].kind, fix_kind::code_change);
-    EXPECT_EQ(v.fixes[1].effect_to, 4096u + 15u * 64u);
+    EXPECT_EQ(v.fixes[1].effect_to, 1552u + 1048592u);
     // The setting: 135,533,456 * 9/8 = 152,475,138 B, rounded up to whole MiB: 146 MiB.
     EXPECT_EQ(v.fixes[2].what, setting::allocator_mempool_size);
     EXPECT_EQ(v.fixes[2].kind, fix_kind::setting);
@@ -277,8 +277,10 @@ TEST(PlanStages, RetypeRangePolicyNeedsNoPerPageMetadata) {
     s.components[0].guest.policy = allocator_policy::retype_range;
     const auto r = plan_of(s);
     EXPECT_TRUE(r->ok());
-    // 4 KiB + 64 B per untyped (12 pools + 3 exact) = 5056 B; slots: 15 + 524,288 frames + 1027 + 2.
-    EXPECT_EQ(r->guests[0].need.mempool_bytes, 4096u + 15u * 64u);
+    // retype_allocman's state, 3 x 64 pointers of 8 B = 1,536 B, from the K&R mempool: (1536 + 15) / 16 + 1
+    // = 97 units of 16 B = 1,552 B; plus the CSpace bitmap, 1,048,592 B (docs/planner.md's seed-001 figures).
+    // Slots: 15 + 524,288 frames + 1027 + 2.
+    EXPECT_EQ(r->guests[0].need.mempool_bytes, 1552u + 1048592u);
     EXPECT_EQ(r->guests[0].need.slots, 15u + 524288u + 1027u + 2u);
 }
 

@@ -37,8 +37,14 @@
 
 namespace retype::plan {
 
-inline constexpr std::uint64_t range_descriptor_bytes = 64; // retype range allocator: one descriptor per untyped
-inline constexpr std::uint64_t range_allocator_base = 4096; // and its fixed tables
+/// retype_allocman (lib/allocman), linked in place of utspace_split: bootstrap allocates
+/// sizeof(utspace_split_t) from the mempool for its state, three arrays of CONFIG_WORD_SIZE pointers
+/// (1,536 B on 64-bit, 384 B on 32-bit); its block descriptors live in a static area of the VMM's
+/// image (RETYPE_ALLOCMAN_BLOCKS x 48 B), not in the mempool, and guest pages cost nothing.
+[[nodiscard]] constexpr std::uint64_t retype_allocman_state_bytes(const kernel::config& cfg) noexcept {
+    const std::uint64_t word_bits = kernel::traits(cfg).word_bits;
+    return 3 * word_bits * (word_bits / 8);
+}
 
 /// Bytes the K&R mspace (libsel4allocman mspace/k_r_malloc.c) takes for an n-byte allocation:
 /// nunits = (n + sizeof(header) - 1) / sizeof(header) + 1, the header being a pointer and a size_t aligned
@@ -235,7 +241,10 @@ namespace detail {
             n.dev_mem_bytes = dm < mapped ? dm : mapped;
             from_pools = mapped - n.dev_mem_bytes;
         }
-        n.mempool_bytes = range_allocator_base + c.untyped_count() * range_descriptor_bytes;
+        // The utspace state and, as with allocman_split, the single-level CSpace's bitmap: the
+        // drop-in replaces the utspace allocator only.
+        n.bitmap_bytes = cspace_bitmap_bytes(cfg, c.cnode_size_bits, c.cap_slots_used);
+        n.mempool_bytes = kr_alloc_bytes(cfg, retype_allocman_state_bytes(cfg)) + n.bitmap_bytes;
     }
     n.pool_bytes = object_bytes + from_pools;
     n.slots = c.cap_slots_used + n.nodes + n.pages + objects;
