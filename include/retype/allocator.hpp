@@ -43,7 +43,17 @@
 #include <retype/kernel/object_type.hpp>
 #include <retype/kernel/untyped.hpp>
 #include <retype/policy/array_free_list.hpp>
+// Boost.Intrusive only where its headers are: free_list<array> needs none.
+#if __has_include(<boost/intrusive/list.hpp>)
 #include <retype/policy/intrusive_free_list.hpp>
+#define RETYPE_HAS_INTRUSIVE_FREE_LIST 1
+#else
+#define RETYPE_HAS_INTRUSIVE_FREE_LIST 0
+namespace retype {
+template <std::size_t N, std::size_t Classes>
+class intrusive_free_list; // declared only: free_list<intrusive> needs Boost.Intrusive
+} // namespace retype
+#endif
 #include <retype/policy/options.hpp>
 #include <retype/result.hpp>
 
@@ -235,6 +245,9 @@ class basic_allocator {
     static_assert(C.max_untypeds >= 1 && C.max_untypeds < no_index, "retype: max_untypeds out of range");
     static_assert(C.max_slots >= 1, "retype: max_slots must be at least 1");
     static_assert(C.max_allocations < no_index, "retype: max_allocations out of range");
+    static_assert(RETYPE_HAS_INTRUSIVE_FREE_LIST || C.free_list == free_list_kind::array,
+                  "retype: free_list<intrusive> (the default) needs Boost.Intrusive's headers; without Boost use "
+                  "free_list<array>");
 
 public:
     static constexpr allocator_config config = C;
