@@ -26,9 +26,11 @@
 // - seL4_TCB_SetSpace is sel4_double::set_cspace_root (the thread's root, no TCB).
 #pragma once
 
-#include <sel4/bootinfo_types.h>
+// clang-format off
 #include <sel4/config.h>
 #include <sel4/types.h>
+#include <sel4/bootinfo_types.h>
+// clang-format on
 
 #include <retype/kernel/machine.hpp>
 

@@ -3,15 +3,18 @@
 // and the sizes, and the capability typedefs the backend uses.
 #pragma once
 
-#include <sel4/arch/constants.h>
-#include <sel4/arch/objecttype.h>
+// In libsel4's order, which matters (each enum continues the one before):
+// clang-format off
 #include <sel4/config.h>
-#include <sel4/constants.h>
-#include <sel4/errors.h>
-#include <sel4/objecttype.h>
-#include <sel4/sel4_arch/constants.h>
-#include <sel4/sel4_arch/objecttype.h>
 #include <sel4/simple_types.h>
+#include <sel4/objecttype.h>
+#include <sel4/sel4_arch/objecttype.h>
+#include <sel4/arch/objecttype.h>
+#include <sel4/errors.h>
+#include <sel4/constants.h>
+#include <sel4/sel4_arch/constants.h>
+#include <sel4/arch/constants.h>
+// clang-format on
 
 typedef seL4_CPtr seL4_CNode;
 typedef seL4_CPtr seL4_Untyped;
