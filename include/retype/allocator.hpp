@@ -35,7 +35,7 @@
 //     (see free_slot_run)
 //   reset: O(U + A); queries: O(W) or O(U)
 // Nothing grows with the bytes managed, and the object's size does not grow with
-// max_slots: slots are free runs, at most U + A + 33 of them (see slot_run_capacity).
+// max_slots: slots are free runs, at most U + A + 48 of them (see slot_run_capacity).
 #pragma once
 
 #include <retype/backend/concept.hpp>

@@ -92,25 +92,24 @@ template <class Allocator>
     const std::uint64_t n = bi.untypeds.size();
     const std::uint64_t free_descriptors = Allocator::untyped_capacity;
     if (n > free_descriptors) return failure(make_error(error_code::capacity_exhausted, n, free_descriptors));
-    std::uint64_t slots = bi.empty_count < Allocator::slot_capacity ? bi.empty_count : Allocator::slot_capacity;
-    if (n != 0 && bi.untyped_first > ~std::uint64_t{0} - (n - 1))
+    const std::uint64_t slots = bi.empty_count < Allocator::slot_capacity ? bi.empty_count : Allocator::slot_capacity;
+    if (!bi.untypeds.empty() && bi.untyped_first > ~std::uint64_t{0} - (n - 1))
         return failure(range_error(0, ~std::uint64_t{0} - (n - 1)));
-    for (std::uint64_t i = 0; i < n; ++i) {
-        const boot_untyped& u = bi.untypeds[i];
+    backend::slot_t s = bi.untyped_first;
+    for (auto it = bi.untypeds.begin(); it != bi.untypeds.end(); ++it, ++s) {
+        const boot_untyped& u = *it;
         if (auto r = check_boot_untyped<Allocator>(u); !r) return failure(r.error());
-        const backend::slot_t s = bi.untyped_first + i;
         if (slots != 0 && s >= bi.empty_first && s - bi.empty_first < slots)
             return failure(make_error(error_code::overlap, s, bi.empty_first));
         const std::uint64_t last = u.paddr + ((std::uint64_t{1} << u.size_bits) - 1);
-        for (std::uint64_t j = 0; j < i; ++j) {
-            const boot_untyped& v = bi.untypeds[j];
-            if (u.paddr <= v.paddr + ((std::uint64_t{1} << v.size_bits) - 1) && v.paddr <= last)
-                return failure(make_error(error_code::overlap, u.paddr, v.paddr));
+        for (auto earlier = bi.untypeds.begin(); earlier != it; ++earlier) {
+            if (u.paddr <= earlier->paddr + ((std::uint64_t{1} << earlier->size_bits) - 1) && earlier->paddr <= last)
+                return failure(make_error(error_code::overlap, u.paddr, earlier->paddr));
         }
     }
     if constexpr (requires { a.backend().slots(); }) {
         const std::uint64_t have = a.backend().slots();
-        if (n != 0 && bi.untyped_first + (n - 1) >= have)
+        if (!bi.untypeds.empty() && bi.untyped_first + (n - 1) >= have)
             return failure(make_error(error_code::out_of_window, bi.untyped_first + (n - 1), have));
         if (slots != 0 && (bi.empty_first >= have || slots > have - bi.empty_first))
             return failure(make_error(error_code::out_of_window, bi.empty_first + slots, have));
@@ -118,9 +117,9 @@ template <class Allocator>
     if (slots != 0) {
         if (auto r = a.add_slots(bi.empty_first, slots); !r) return failure(r.error());
     }
-    for (std::uint64_t i = 0; i < n; ++i) {
-        const boot_untyped& u = bi.untypeds[i];
-        const auto r = a.add_untyped(bi.untyped_first + i, u.paddr, u.size_bits, u.device);
+    s = bi.untyped_first;
+    for (const boot_untyped& u : bi.untypeds) {
+        const auto r = a.add_untyped(s++, u.paddr, u.size_bits, u.device);
         // Every cause add_untyped has was checked above; a backend that refuses
         // a slot inside the range it reported is a broken backend.
         Ensures(r.has_value());

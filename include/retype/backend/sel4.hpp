@@ -131,11 +131,9 @@ public:
 
     /// Window 0. Requires: valid(w).
     constexpr basic_sel4_backend(const kernel::config& cfg, const cspace_window& w, Syscalls sys = {}) noexcept
-        : cfg_(cfg), sys_(sys) {
+        : cfg_(cfg), windows_n_(1), slots_(w.slots), sys_(sys) {
         Expects(valid(w));
         windows_[0] = w;
-        windows_n_ = 1;
-        slots_ = w.slots;
     }
 
     /// Another window (e.g. a CNode the allocator made, placed in a two-level
