@@ -7,7 +7,7 @@ using namespace retype;
 
 int main() {
     constexpr kernel::config x86{.target = kernel::arch::x86_64};
-    // The backend does the kernel calls: here the kernel model; on seL4, backend::sel4.
+    // The backend does the kernel calls: here the kernel model; on seL4, backend::sel4_backend.
     backend::model<64, 256> kernel_model(x86);
     allocator<backend::model<64, 256>, target<x86>, split<buddy>> alloc(kernel_model);
 

@@ -3,8 +3,10 @@
 // of tests/backend, boots the double with the bootinfo of QEMU arm-virt, runs
 // the example's main, and checks the root CNode afterwards.
 //
-// Include paths (examples/CMakeLists.txt): test_double/ for <sel4runtime.h> and
-// the bootinfo types, tests/backend/sel4_double for <sel4/sel4.h>.
+// Include paths (examples/CMakeLists.txt): test_double/ for <sel4runtime.h>,
+// tests/backend/sel4_double for <sel4/sel4.h> in its aarch64_hyp configuration
+// (Cortex-A53, 40-bit PA, MCS, CONFIG_PRINTING): the example's configuration
+// comes from there through retype::kernel::libsel4_config.
 
 // Everything main.cpp includes, first, so that the rename below touches only
 // the example's own main.
@@ -68,17 +70,21 @@ int main() {
             return 1;
         }
     }
-    const auto boot_cnode = kernel.cnode;
+    const auto boot_cnode = kernel.root();
 
     const int rc = root_task_main();
     check(rc == 0, "the example's main returned 0", static_cast<unsigned long long>(rc), 0);
     check(kernel.anomalies == 0, "the double saw no call it could not answer", kernel.anomalies, 0);
     check(kernel.calls > 0, "the example made system calls", kernel.calls, 1);
+    // Its output, through seL4_DebugPutChar: the guest RAM's paddr (below).
+    check(kernel.debug_output == "retype: guest RAM at 0x60000000\n", "the example printed its result");
+    static_assert(example::cfg == retype::kernel::libsel4_config);
+    static_assert(example::cfg.target == retype::kernel::arch::aarch64_hyp && example::cfg.mcs);
 
     // Nothing below the empty range changed: the initial caps and the untypeds
     // are where boot put them.
     for (seL4_Word s = 0; s < bi.empty.start; ++s)
-        check(kernel.cnode[s] == boot_cnode[s], "a slot below the empty range is as boot left it", s, s);
+        check(kernel.root()[s] == boot_cnode[s], "a slot below the empty range is as boot left it", s, s);
 
     // What the example asked for, placed by hand from the buddy rules
     // (lists searched from the request's size upwards, halves kept low, every
@@ -94,7 +100,7 @@ int main() {
     unsigned tcbs = 0, vcpus = 0, vspaces = 0, frames = 0;
     seL4_Word first_frame = cnode_slots;
     for (seL4_Word s = bi.empty.start; s < cnode_slots; ++s) {
-        const sel4_double::cap& c = kernel.cnode[s];
+        const sel4_double::cap& c = kernel.root()[s];
         if (!c.present) continue;
         const retype::kernel::paddr_t p = kernel.machine.paddr(c.obj);
         switch (c.type) {

@@ -35,7 +35,7 @@
 //     (see free_slot_run)
 //   reset: O(U + A); queries: O(W) or O(U)
 // Nothing grows with the bytes managed, and the object's size does not grow with
-// max_slots: slots are free runs, at most U + A + 33 of them (see slot_run_capacity).
+// max_slots: slots are free runs, at most U + A + 48 of them (see slot_run_capacity).
 #pragma once
 
 #include <retype/backend/concept.hpp>
@@ -43,7 +43,17 @@
 #include <retype/kernel/object_type.hpp>
 #include <retype/kernel/untyped.hpp>
 #include <retype/policy/array_free_list.hpp>
+// Boost.Intrusive only where its headers are: free_list<array> needs none.
+#if __has_include(<boost/intrusive/list.hpp>)
 #include <retype/policy/intrusive_free_list.hpp>
+#define RETYPE_HAS_INTRUSIVE_FREE_LIST 1
+#else
+#define RETYPE_HAS_INTRUSIVE_FREE_LIST 0
+namespace retype {
+template <std::size_t N, std::size_t Classes>
+class intrusive_free_list; // declared only: free_list<intrusive> needs Boost.Intrusive
+} // namespace retype
+#endif
 #include <retype/policy/options.hpp>
 #include <retype/result.hpp>
 
@@ -235,6 +245,9 @@ class basic_allocator {
     static_assert(C.max_untypeds >= 1 && C.max_untypeds < no_index, "retype: max_untypeds out of range");
     static_assert(C.max_slots >= 1, "retype: max_slots must be at least 1");
     static_assert(C.max_allocations < no_index, "retype: max_allocations out of range");
+    static_assert(RETYPE_HAS_INTRUSIVE_FREE_LIST || C.free_list == free_list_kind::array,
+                  "retype: free_list<intrusive> (the default) needs Boost.Intrusive's headers; without Boost use "
+                  "free_list<array>");
 
 public:
     static constexpr allocator_config config = C;
@@ -255,9 +268,23 @@ public:
     /// searching the runs. A cached entry is one more owner as far as the runs
     /// are concerned, hence the 2 x slot_cache_capacity.
     static constexpr std::size_t slot_cache_capacity = 16;
+    /// Slot ranges add_slots takes (several CNodes, or parts of one). Inside
+    /// the allocator the ranges are laid end to end in one offset space, one
+    /// unused offset apart, so that a free run never spans two ranges (a
+    /// retype's destination slots are consecutive in one CNode): each range
+    /// adds at most one free run.
+    static constexpr std::size_t max_slot_ranges = 16;
     static constexpr std::size_t slot_run_capacity =
-        untyped_capacity + allocation_capacity + 1 + 2 * slot_cache_capacity;
-    using slot_offset = std::conditional_t<(C.max_slots <= 0xffffffffu), std::uint32_t, std::uint64_t>;
+        untyped_capacity + allocation_capacity + max_slot_ranges + 2 * slot_cache_capacity;
+    using slot_offset =
+        std::conditional_t<(C.max_slots + max_slot_ranges <= 0xffffffffu), std::uint32_t, std::uint64_t>;
+    /// One range given to add_slots: slots [first, first + count), at offsets [offset, offset + count).
+    struct slot_range {
+        backend::slot_t first = 0;
+        std::uint64_t count = 0;
+        std::uint64_t offset = 0;
+        friend constexpr bool operator==(const slot_range&, const slot_range&) = default;
+    };
     using slot_run = detail::slot_run<slot_offset>;
     /// A LIFO of free slot offsets: [0, n) in use, the rest zero.
     struct slot_cache {
@@ -279,10 +306,12 @@ public:
         std::array<std::uint32_t, detail::classes> list_head{};
         std::array<slot_run, slot_run_capacity> slot_runs{}; // [0, slot_runs_n) in use, the rest zero
         std::size_t slot_runs_n = 0;
-        slot_cache singles{}; // cached free single slots, oldest first
-        slot_cache pairs{};   // cached free pairs (first slot of each), oldest first
-        backend::slot_t slot_base = 0;
-        std::uint64_t slot_count = 0;
+        slot_cache singles{};          // cached free single slots, oldest first
+        slot_cache pairs{};            // cached free pairs (first slot of each), oldest first
+        backend::slot_t slot_base = 0; // the first range's first slot
+        std::uint64_t slot_count = 0;  // slots in all ranges
+        std::array<slot_range, max_slot_ranges> slot_ranges{};
+        std::size_t slot_ranges_n = 0;
         usage stats{};
         friend constexpr bool operator==(const snapshot_type&, const snapshot_type&) = default;
     };
@@ -300,21 +329,42 @@ public:
     [[nodiscard]] constexpr const Backend& backend() const noexcept { return *backend_; }
     [[nodiscard]] static constexpr kernel::arch_traits arch() noexcept { return arch_; }
 
-    /// The empty slot range of bootinfo (seL4_BootInfo.empty), or part of it.
-    /// Error: overlap if a range was given already or an untyped's slot lies in
-    /// it; range_error(1, max_slots) for a count of 0 or above max_slots.
-    /// Complexity: O(U). On failure, no change.
+    /// Empty slots the allocator may fill: the empty range of bootinfo
+    /// (seL4_BootInfo.empty) or part of it, and, in further calls, the slots of
+    /// other CNodes (e.g. ones allocated from this allocator, see
+    /// docs/sel4-project.md). The slots of one call must be consecutive in one
+    /// CNode (the backend maps them); a multi-object request never spans two calls.
+    /// Errors, in this order: range_error(1, room) for a count of 0;
+    /// range_error(0, ...) if the range wraps; overlap with an earlier range
+    /// (value = first, limit = that range's first) or an untyped's slot (value =
+    /// the slot); range_error(1, room) for a count beyond the room left of
+    /// max_slots; capacity_exhausted (value = ranges + 1, limit = max_slot_ranges).
+    /// Complexity: O(U + R) for R ranges. On failure, no change.
     [[nodiscard]] constexpr result<void> add_slots(backend::slot_t first, std::uint64_t count) noexcept {
-        if (slot_count_ != 0) return failure(make_error(error_code::overlap, first, slot_base_));
-        if (count == 0 || count > slot_capacity) return failure(range_error(1, slot_capacity));
+        const std::uint64_t room = slot_capacity - slot_count_;
+        if (count == 0) return failure(range_error(1, room));
         if (first > ~std::uint64_t{0} - count) return failure(range_error(0, ~std::uint64_t{0} - count));
+        for (std::size_t i = 0; i < ranges_n_; ++i) {
+            const slot_range& r = ranges_[i];
+            if (first < r.first + r.count && r.first < first + count)
+                return failure(make_error(error_code::overlap, first, r.first));
+        }
         for (const auto& u : ut_)
             if (u.state != detail::ustate::unused && u.slot >= first && u.slot - first < count)
                 return failure(make_error(error_code::overlap, u.slot, first));
-        slot_base_ = first;
-        slot_count_ = count;
-        runs_[0] = slot_run{0, static_cast<slot_offset>(count)};
-        runs_n_ = 1;
+        if (count > room) return failure(range_error(1, room));
+        if (ranges_n_ == max_slot_ranges)
+            return failure(make_error(error_code::capacity_exhausted, ranges_n_ + 1, max_slot_ranges));
+        // Commit. The new range's offsets lie above every run: it is the first
+        // entry of the descending run table.
+        const std::uint64_t offset = slot_extent_ == 0 ? 0 : slot_extent_ + 1;
+        ranges_[ranges_n_++] = slot_range{first, count, offset};
+        if (slot_count_ == 0) slot_base_ = first;
+        slot_count_ += count;
+        slot_extent_ = offset + count;
+        for (std::size_t i = runs_n_; i > 0; --i) runs_[i] = runs_[i - 1];
+        runs_[0] = slot_run{static_cast<slot_offset>(offset), static_cast<slot_offset>(count)};
+        ++runs_n_;
         return {};
     }
 
@@ -335,8 +385,9 @@ public:
             return failure(make_error(error_code::out_of_window, paddr, t.word_mask()));
         if (!device && !t.in_window(paddr, static_cast<unsigned>(size_bits)))
             return failure(make_error(error_code::out_of_window, paddr, t.paddr_top));
-        if (slot_count_ != 0 && slot >= slot_base_ && slot - slot_base_ < slot_count_)
-            return failure(make_error(error_code::overlap, slot, slot_base_));
+        for (std::size_t i = 0; i < ranges_n_; ++i)
+            if (slot >= ranges_[i].first && slot - ranges_[i].first < ranges_[i].count)
+                return failure(make_error(error_code::overlap, slot, ranges_[i].first));
         for (const auto& u : ut_) {
             if (u.state == detail::ustate::unused) continue;
             if (u.slot == slot) return failure(make_error(error_code::overlap, slot, u.slot));
@@ -544,6 +595,8 @@ public:
         s.pairs = pairs_;
         s.slot_base = slot_base_;
         s.slot_count = slot_count_;
+        s.slot_ranges = ranges_;
+        s.slot_ranges_n = ranges_n_;
         s.stats = stats();
         return s;
     }
@@ -1013,8 +1066,8 @@ private:
         return n == 1 ? &singles_ : n == 2 ? &pairs_ : nullptr;
     }
     constexpr void push_cached(slot_cache& c, backend::slot_t first, std::uint64_t n) noexcept {
-        Expects(c.n < slot_cache_capacity && first >= slot_base_ && first - slot_base_ < slot_count_);
-        c.entries[c.n++] = static_cast<slot_offset>(first - slot_base_);
+        Expects(c.n < slot_cache_capacity);
+        c.entries[c.n++] = static_cast<slot_offset>(offset_of(first));
         slots_used_ -= n;
     }
 
@@ -1026,7 +1079,7 @@ private:
         backend::slot_t first = 0;
         const bool cached = c != nullptr && c->n > 0;
         if (cached) {
-            first = slot_base_ + c->entries[--c->n];
+            first = slot_at(c->entries[--c->n]);
             c->entries[c->n] = 0;
             slots_used_ += n;
         } else {
@@ -1073,14 +1126,13 @@ private:
                 r.count = static_cast<slot_offset>(r.count - n);
             }
             slots_used_ += n;
-            return slot_base_ + first;
+            return slot_at(first);
         }
         return failure(make_error(error_code::capacity_exhausted, n, slot_count_ - slots_used_));
     }
     constexpr void free_slot_run(backend::slot_t first, std::uint64_t n) noexcept {
-        Expects(n > 0 && first >= slot_base_ && first - slot_base_ <= slot_count_ &&
-                n <= slot_count_ - (first - slot_base_));
-        const std::uint64_t off = first - slot_base_;
+        const std::uint64_t off = offset_of(first);
+        Expects(n > 0 && n <= slot_extent_ - off);
         // j: the first run below off (runs [0, j) lie above it).
         std::size_t lo = 0;
         std::size_t hi = runs_n_;
@@ -1113,6 +1165,25 @@ private:
         }
         slots_used_ -= n;
     }
+    /// The slot at offset `off` of the ranges. Requires: off inside a range.
+    /// O(1) in the first range, O(R) otherwise.
+    [[nodiscard]] constexpr backend::slot_t slot_at(std::uint64_t off) const noexcept {
+        for (std::size_t i = 0; i < ranges_n_; ++i) {
+            const slot_range& r = ranges_[i];
+            if (off >= r.offset && off - r.offset < r.count) return r.first + (off - r.offset);
+        }
+        Expects(false);
+        return 0;
+    }
+    /// The offset of slot s. Requires: s inside a range. O(1) in the first range, O(R) otherwise.
+    [[nodiscard]] constexpr std::uint64_t offset_of(backend::slot_t s) const noexcept {
+        for (std::size_t i = 0; i < ranges_n_; ++i) {
+            const slot_range& r = ranges_[i];
+            if (s >= r.first && s - r.first < r.count) return r.offset + (s - r.first);
+        }
+        Expects(false);
+        return 0;
+    }
     /// One past the run's last slot offset, widened to compare with 64-bit offsets.
     [[nodiscard]] static constexpr std::uint64_t run_end(const slot_run& r) noexcept {
         return std::uint64_t{r.first} + r.count;
@@ -1141,8 +1212,11 @@ private:
     std::size_t runs_n_ = 0;
     slot_cache singles_{};
     slot_cache pairs_{};
-    backend::slot_t slot_base_ = 0;
-    std::uint64_t slot_count_ = 0;
+    std::array<slot_range, max_slot_ranges> ranges_{};
+    std::size_t ranges_n_ = 0;
+    backend::slot_t slot_base_ = 0; // ranges_[0].first
+    std::uint64_t slot_count_ = 0;  // slots in all ranges
+    std::uint64_t slot_extent_ = 0; // offsets in use: the ranges and the one-offset gaps between them
     std::uint64_t slots_used_ = 0;
     usage stats_{};
 };

@@ -14,6 +14,7 @@
 // the constexpr kernel model
 #include <retype/kernel/arch.hpp>
 #include <retype/kernel/boot.hpp>
+#include <retype/kernel/libsel4_config.hpp>
 #include <retype/kernel/machine.hpp>
 #include <retype/kernel/object_type.hpp>
 #include <retype/kernel/untyped.hpp>
@@ -34,6 +35,7 @@
 #include <retype/policy/target.hpp>
 
 // backends
+#include <retype/backend/bootinfo.hpp>
 #include <retype/backend/concept.hpp>
 #include <retype/backend/counting.hpp>
 #include <retype/backend/model.hpp>

@@ -1,6 +1,6 @@
 // The libsel4 backend against a test double of libsel4 built on the kernel model
-// (sel4_double/sel4/sel4.h). Because the double provides <sel4/sel4.h>, the
-// libsel4 policy itself (libsel4_syscalls, sel4_backend) is compiled and run here.
+// (sel4_double/include/sel4/sel4.h, configuration sel4_double/configs/x86_64). Because the double provides
+// <sel4/sel4.h>, the libsel4 policy itself (libsel4_syscalls, sel4_backend) is compiled and run here.
 #include <retype/backend/recorder.hpp>
 #include <retype/backend/sel4.hpp>
 #include <retype/trace/replay.hpp>
@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string_view>
+#include <vector>
 
 using namespace retype;
 using namespace retype::backend;
@@ -109,12 +110,12 @@ protected:
     }
     struct snapshot {
         kernel::machine<sel4_double::model_nodes> machine;
-        std::array<sel4_double::cap, sel4_double::cnode_slots> cnode;
+        std::vector<sel4_double::cnode> cnodes;
     };
-    [[nodiscard]] snapshot snap() const { return snapshot{state->machine, state->cnode}; }
+    [[nodiscard]] snapshot snap() const { return snapshot{state->machine, state->cnodes}; }
     void expect_unchanged(const snapshot& before) const {
         EXPECT_TRUE(before.machine == state->machine);
-        EXPECT_TRUE(before.cnode == state->cnode);
+        EXPECT_TRUE(before.cnodes == state->cnodes);
     }
 
     std::unique_ptr<sel4_double::kernel_state> state;
@@ -203,14 +204,14 @@ TEST_F(sel4_double_test, delete_then_revoke_resets_the_watermark) {
     EXPECT_EQ(state->last_retype.num_objects, 2u);
     // Deleting the second frame does not lower the watermark (0x2000): no room for another.
     ASSERT_TRUE(b.cnode_delete(11));
-    EXPECT_FALSE(state->cnode[27].present);
+    EXPECT_FALSE(state->root()[27].present);
     auto full = b.untyped_retype({.untyped = ut_slot, .type = object_type::frame_4k, .dest = 11});
     ASSERT_FALSE(full);
     EXPECT_EQ(full.error(), not_enough_memory(0));
     // Revoke deletes the first frame too; the next retype restarts at offset 0.
     ASSERT_TRUE(b.cnode_revoke(ut_slot));
-    EXPECT_FALSE(state->cnode[26].present);
-    EXPECT_TRUE(state->cnode[20].present);
+    EXPECT_FALSE(state->root()[26].present);
+    EXPECT_TRUE(state->root()[20].present);
     auto again = b.untyped_retype({.untyped = ut_slot, .type = object_type::frame_4k, .dest = 12});
     ASSERT_TRUE(again);
     EXPECT_EQ(again->paddr, 0x400000u);
@@ -235,7 +236,7 @@ TEST_F(sel4_double_test, child_untypeds_and_device_frames) {
     // The half with a child cannot be deleted in the double (see sel4.h); after revoking it, it can.
     EXPECT_EQ(b.cnode_delete(21).error(), error{.code = error_code::revoke_first});
     ASSERT_TRUE(b.cnode_revoke(21));
-    EXPECT_FALSE(state->cnode[46].present);
+    EXPECT_FALSE(state->root()[46].present);
     ASSERT_TRUE(b.cnode_delete(21));
     ASSERT_TRUE(b.cnode_delete(20));
     // Both halves gone: the parent has no children and resets.

@@ -71,3 +71,61 @@ TEST(ObjectType, ParseNames) {
     for (object_type t : all_object_types) EXPECT_EQ(parse_object_type(name(t)), t);
     EXPECT_FALSE(parse_object_type("frame"));
 }
+
+// ---- x86 IOMMU and EPT (libsel4 arch_include/x86/sel4/arch/objecttype.h) ----
+// The IOMMU's page table comes right after the page directory (11) and before
+// the VT-x objects: with IOMMU and VT-x, non-MCS, IOPageTable 12, VCPU 13,
+// EPTPML4 14, EPTPDPT 15, EPTPD 16, EPTPT 17.
+namespace {
+constexpr config x86_vmm{.target = arch::x86_64, .vtx = true, .iommu = true};
+constexpr config x86_vtx{.target = arch::x86_64, .vtx = true};
+} // namespace
+static_assert(*sel4_type_number(x86_vmm, object_type::io_page_table) == 12);
+static_assert(*sel4_type_number(x86_vmm, object_type::vcpu) == 13);
+static_assert(*sel4_type_number(x86_vmm, object_type::ept_pml4) == 14);
+static_assert(*sel4_type_number(x86_vmm, object_type::ept_pdpt) == 15);
+static_assert(*sel4_type_number(x86_vmm, object_type::ept_pd) == 16);
+static_assert(*sel4_type_number(x86_vmm, object_type::ept_pt) == 17);
+// Without the IOMMU, VCPU takes 12 and the EPT objects follow it.
+static_assert(*sel4_type_number(x86_vtx, object_type::vcpu) == 12);
+static_assert(*sel4_type_number(x86_vtx, object_type::ept_pt) == 16);
+static_assert(!sel4_type_number(x86_vtx, object_type::io_page_table));
+// Without VT-x no EPT; the IOMMU alone adds IOPageTable 12.
+static_assert(!sel4_type_number(config{.target = arch::x86_64, .iommu = true}, object_type::ept_pml4));
+static_assert(*sel4_type_number(config{.target = arch::x86_64, .iommu = true}, object_type::io_page_table) == 12);
+// Sizes: seL4_IOPageTableBits 12, seL4_X86_EPT*Bits 3 + 9 = 12.
+static_assert(fixed_object_bits(x86_vmm, object_type::io_page_table) == 12);
+static_assert(fixed_object_bits(x86_vmm, object_type::ept_pml4) == 12);
+static_assert(fixed_object_bits(x86_vmm, object_type::ept_pt) == 12);
+// Not on other architectures.
+static_assert(!exists(on(arch::aarch64_hyp), object_type::ept_pml4));
+static_assert(!exists(on(arch::aarch64_hyp), object_type::io_page_table));
+static_assert(parse_object_type("ept_pdpt") == object_type::ept_pdpt);
+
+// ---- the aarch64 hyp VSpace follows CONFIG_ARM_PA_SIZE_BITS_40/_44 ---------
+static_assert(fixed_object_bits(config{.target = arch::aarch64_hyp, .arm_pa_bits = 40}, object_type::vspace) == 13);
+static_assert(fixed_object_bits(config{.target = arch::aarch64_hyp, .arm_pa_bits = 44}, object_type::vspace) == 12);
+// EL1 kernels never concatenate.
+static_assert(fixed_object_bits(config{.target = arch::aarch64, .arm_pa_bits = 40}, object_type::vspace) == 12);
+
+// ---- contradictory configurations -------------------------------------------
+static_assert(check(config{.target = arch::aarch64, .hyp = true}) == config_problem::hyp_on_aarch64);
+static_assert(check(config{.target = arch::riscv64, .hyp = true}) == config_problem::hyp_not_aarch32);
+static_assert(check(config{.target = arch::aarch64_hyp, .vtx = true}) == config_problem::vtx_not_x86_64);
+static_assert(check(config{.target = arch::aarch32, .iommu = true}) == config_problem::iommu_not_x86_64);
+static_assert(check(config{.target = arch::aarch64, .huge_page = false}) == config_problem::no_huge_page);
+static_assert(check(config{.target = arch::x86_64, .tcb_bits = 13}) == config_problem::tcb_bits);
+static_assert(check(config{.target = arch::x86_64, .fan_out_limit = 0}) == config_problem::fan_out_limit);
+static_assert(check(config{.target = arch::x86_64, .max_bootinfo_untypeds = 0}) == config_problem::bootinfo_untypeds);
+// config.cmake: 7..26 on 64-bit, 8..27 on 32-bit.
+static_assert(check(config{.target = arch::x86_64, .root_cnode_bits = 27}) == config_problem::root_cnode_bits);
+static_assert(check(config{.target = arch::aarch32, .root_cnode_bits = 27}) == config_problem::none);
+static_assert(check(config{.target = arch::aarch32, .root_cnode_bits = 7}) == config_problem::root_cnode_bits);
+static_assert(check(config{.target = arch::x86_64, .phys_base = 0}) == config_problem::aarch32_only);
+static_assert(check(config{.target = arch::x86_64, .arm_pa_bits = 40}) == config_problem::arm_pa_bits);
+static_assert(check(config{.target = arch::aarch64, .arm_pa_bits = 42}) == config_problem::arm_pa_bits);
+// The twins: consistent configurations.
+static_assert(valid(config{.target = arch::aarch64_hyp}));
+static_assert(valid(config{.target = arch::aarch32, .hyp = true}));
+static_assert(valid(x86_vmm));
+static_assert(describe(config_problem::hyp_on_aarch64) == "hyp on aarch64: use arch::aarch64_hyp");

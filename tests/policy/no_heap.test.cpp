@@ -44,27 +44,28 @@ using alloc_t = allocator<model_t, target<x86>, split<Split>, FreeList, max_unty
 //   free lists: array  = 128 heads x 4 B + 64 x 8 B links         = 1024
 //               intrusive = 64 hooks x 16 B + 128 list headers x 16 B = 3072
 //   non-empty class masks 2 x 8 B           16
-//   free slot runs: U + A + 1 + 2 x 16 = 161 runs (at most one more than the
-//     owners of slots: records, halves, and the entries of the two 16-entry
-//     slot caches) x 8 B (two 32-bit offsets, since max_slots < 2^32)
-//                                         1288, their count 8
+//   free slot runs: U + A + 16 + 2 x 16 = 176 runs (at most one more than the
+//     owners of slots per slot range: records, halves, and the entries of the
+//     two 16-entry slot caches; 16 ranges) x 8 B (two 32-bit offsets, since
+//     max_slots + 16 < 2^32)              1408, their count 8
 //   slot caches (singles, pairs): 2 x (16 x 4 B + a count 8 B)   144
-//   slot base, count, used                  24
+//   slot ranges 16 x 24 B (first, count, offset)  384, their count 8
+//   slot base, count, extent, used          32
 //   usage counters 7 x 8 B                  56
 // Nothing here grows with max_slots: the same sizes for max_slots<2^20>.
-// array: 8 + 3584 + 4608 + 512 + 16 + 1024 + 16 + 1288 + 8 + 144 + 24 + 56 = 11288 B
+// array: 8 + 3584 + 4608 + 512 + 16 + 1024 + 16 + 1408 + 8 + 144 + 384 + 8 + 32 + 56 = 11808 B
 // (every part starts at a multiple of its alignment, so no padding);
-// intrusive: 11288 - 1024 + 3072 = 13336 B.
+// intrusive: 11808 - 1024 + 3072 = 13856 B.
 template <class Split, class FreeList>
 using pinned_t =
     allocator<backend::null_backend, target<x86>, split<Split>, FreeList, max_untypeds<64>, max_slots<4096>>;
-static_assert(sizeof(pinned_t<buddy, free_list<array>>) == 11288);
-static_assert(sizeof(pinned_t<watermark, free_list<array>>) == 11288);
-static_assert(sizeof(pinned_t<buddy, free_list<intrusive>>) == 13336);
-static_assert(sizeof(pinned_t<binary_search, free_list<intrusive>>) == 13336);
+static_assert(sizeof(pinned_t<buddy, free_list<array>>) == 11808);
+static_assert(sizeof(pinned_t<watermark, free_list<array>>) == 11808);
+static_assert(sizeof(pinned_t<buddy, free_list<intrusive>>) == 13856);
+static_assert(sizeof(pinned_t<binary_search, free_list<intrusive>>) == 13856);
 // The slot table does not grow with the slots managed.
 static_assert(sizeof(allocator<backend::null_backend, target<x86>, split<buddy>, free_list<array>, max_untypeds<64>,
-                               max_slots<std::size_t{1} << 20>>) == 11288);
+                               max_slots<std::size_t{1} << 20>>) == 11808);
 
 // Issue 4's guest case: a 2 GiB guest at 4 KiB by the range path on aarch64-hyp
 // needs 2 bootinfo untypeds, 2 ranges and 2^31 / 2^12 = 524,288 frame slots:
@@ -72,13 +73,14 @@ static_assert(sizeof(allocator<backend::null_backend, target<x86>, split<buddy>,
 //   free-index stacks 2 x 2 x 4 = 16, their sizes 16;
 //   intrusive lists 2 hooks x 16 + 128 headers x 16 = 2080 (at 296, 8-aligned);
 //   non-empty class masks 16;
-//   slot runs (2 + 2 + 1 + 2 x 16) x 8 = 296, their count 8;
-//   slot caches 2 x (16 x 4 + 8) = 144; slot base, count, used 24; usage 56.
-// 8 + 112 + 144 + 16 + 16 + 2080 + 16 + 296 + 8 + 144 + 24 + 56 = 2920 B <= 4096 (issue 4's target).
+//   slot runs (2 + 2 + 16 + 2 x 16) x 8 = 416, their count 8;
+//   slot caches 2 x (16 x 4 + 8) = 144; slot ranges 16 x 24 = 384, their count 8;
+//   slot base, count, extent, used 32; usage 56.
+// 8 + 112 + 144 + 16 + 16 + 2080 + 16 + 416 + 8 + 144 + 384 + 8 + 32 + 56 = 3440 B <= 4096 (issue 4's target).
 constexpr kernel::config hyp{.target = kernel::arch::aarch64_hyp};
 using guest_t = allocator<backend::null_backend, target<hyp>, split<buddy>, granule<12>, max_untypeds<2>,
                           max_allocations<2>, max_slots<std::size_t{1} << 19>>;
-static_assert(sizeof(guest_t) == 2920);
+static_assert(sizeof(guest_t) == 3440);
 
 template <class A>
 void exercise(A& a) {

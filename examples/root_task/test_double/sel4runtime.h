@@ -4,7 +4,7 @@
 // as the kernel would at boot, before the example's main runs.
 #pragma once
 
-#include "bootinfo_types.h"
+#include <sel4/sel4.h> // the double: seL4_BootInfo
 
 namespace sel4_test {
 inline seL4_BootInfo bootinfo{};

@@ -4,19 +4,23 @@
 //
 // The backend is a template over a "syscalls" policy, so that it compiles and is
 // tested everywhere; the policy that calls libsel4 exists only where
-// <sel4/sel4.h> does. Slots map to CPtrs through one window of consecutive slots
-// in a single CNode (see cspace_window and docs/backends.md).
+// <sel4/sel4.h> does. Slots map to CPtrs through windows: runs of consecutive
+// slots, each in one CNode (see cspace_window, docs/backends.md and
+// docs/sel4-project.md for a two-level CSpace).
 #pragma once
 
 #include <retype/backend/concept.hpp>
 #include <retype/error.hpp>
 #include <retype/kernel/arch.hpp>
+#include <retype/kernel/libsel4_config.hpp> // with libsel4: its configuration, and the type numbers checked
 #include <retype/kernel/object_type.hpp>
 #include <retype/result.hpp>
 
 #include <gsl/assert>
 
+#include <array>
 #include <concepts>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 
@@ -51,15 +55,22 @@ concept sel4_frame_syscalls = sel4_syscalls<S> && requires(S& s, std::uint64_t c
     { s.frame_address(cptr) } -> std::same_as<sel4_frame_address>;
 };
 
-/// The allocator's slot window in the caller's CSpace. Slot s (0 <= s < slots)
-/// is the capability at CPtr `cptr_base + s`, resolved with `cptr_depth` bits
-/// in the CSpace whose root CNode is `root`; as a retype destination it is
-/// node_offset `offset_base + s` in the CNode found at (node_index, node_depth)
-/// inside `root` (node_depth 0: `root` itself).
+/// One window of the allocator's slots in the caller's CSpace. Slot s of the
+/// window (0 <= s < slots) is, for seL4_CNode_Delete and seL4_CNode_Revoke,
+/// index `cptr_base + s` resolved with `cptr_depth` bits in the CNode whose cap
+/// is at CPtr `root`; as a retype destination it is node_offset `offset_base + s`
+/// in the CNode found at (node_index, node_depth) inside `root` (node_depth 0:
+/// `root` itself). The untypeds and frames the kernel is asked about are invoked
+/// by CPtr `cptr_base + s` at full word depth in the thread's CSpace, so a window
+/// holding them must have cptr_depth = seL4_WordBits and root = the CSpace root.
 ///
 /// In a root task with a single-level CSpace: root = seL4_CapInitThreadCNode,
 /// node_index = node_depth = 0, cptr_base = offset_base = the first slot of the
-/// window (e.g. bootinfo->untyped.start), cptr_depth = seL4_WordBits.
+/// window (e.g. bootinfo->untyped.start), cptr_depth = seL4_WordBits. In a
+/// two-level CSpace (a top CNode of 2^r1 slots with a guard of W - r1 - r2 bits,
+/// CNodes of 2^r2 slots in its slots), the CNode at top index i is the window
+/// {root = the CSpace root's CPtr, node_index = i, node_depth = W - r2,
+/// offset_base = 0, cptr_base = i << r2, cptr_depth = W, slots = 2^r2}.
 struct cspace_window {
     std::uint64_t root = 0;
     std::uint64_t node_index = 0;
@@ -92,14 +103,22 @@ template <class ReadMr>
     }
 }
 
-/// The backend over a syscalls policy. Stateless apart from its configuration:
-/// the kernel holds the state, so "on failure, nothing changed" is the kernel's
-/// own guarantee (a failed invocation changes nothing) plus checks made here
-/// before any call.
-template <sel4_syscalls Syscalls>
+/// The backend over a syscalls policy. Stateless apart from its configuration
+/// (the windows): the kernel holds the state, so "on failure, nothing changed"
+/// is the kernel's own guarantee (a failed invocation changes nothing) plus
+/// checks made here before any call.
+///
+/// Slots are numbered across the windows in the order they were given: window
+/// 0 has slots [0, w0.slots), window 1 the next w1.slots numbers, and so on. A
+/// retype's destination slots must lie in one window (one CNode). Finding a
+/// slot's window is O(1) in window 0 and O(MaxWindows) otherwise.
+template <sel4_syscalls Syscalls, std::size_t MaxWindows = 16>
 class basic_sel4_backend {
+    static_assert(MaxWindows >= 1);
+
 public:
     static constexpr unsigned word_bits = Syscalls::word_bits;
+    static constexpr std::size_t max_windows = MaxWindows;
 
     /// True iff every CPtr and node_offset of the window fits in a word and the
     /// depths are ones the kernel accepts.
@@ -110,16 +129,34 @@ public:
                w.offset_base <= max && w.slots - 1 <= max - w.offset_base;
     }
 
-    /// Requires: valid(w).
+    /// Window 0. Requires: valid(w).
     constexpr basic_sel4_backend(const kernel::config& cfg, const cspace_window& w, Syscalls sys = {}) noexcept
-        : cfg_(cfg), window_(w), sys_(sys) {
+        : cfg_(cfg), windows_n_(1), slots_(w.slots), sys_(sys) {
         Expects(valid(w));
+        windows_[0] = w;
+    }
+
+    /// Another window (e.g. a CNode the allocator made, placed in a two-level
+    /// CSpace). Returns the number of its first slot: give the allocator
+    /// add_slots(first, w.slots) for the part it may fill. Errors:
+    /// invalid_argument(0) unless valid(w); capacity_exhausted (value =
+    /// windows + 1, limit = MaxWindows); range_error(0, ...) if the slot numbers
+    /// would pass 2^64. On failure, no change. O(1).
+    constexpr result<slot_t> add_window(const cspace_window& w) noexcept {
+        if (!valid(w)) return failure(invalid_argument(0));
+        if (windows_n_ == MaxWindows)
+            return failure(make_error(error_code::capacity_exhausted, windows_n_ + 1, MaxWindows));
+        if (w.slots > ~std::uint64_t{0} - slots_) return failure(range_error(0, ~std::uint64_t{0} - slots_));
+        const slot_t first = slots_;
+        windows_[windows_n_++] = w;
+        slots_ += w.slots;
+        return first;
     }
 
     /// The bootinfo untyped already sits in slot s: nothing to ask the kernel.
     /// Errors: out_of_window.
     constexpr result<void> declare_untyped(slot_t s, kernel::paddr_t, std::uint64_t, bool) noexcept {
-        if (s >= window_.slots) return failure(make_error(error_code::out_of_window, s, window_.slots));
+        if (s >= slots_) return failure(make_error(error_code::out_of_window, s, slots_));
         return {};
     }
 
@@ -132,16 +169,19 @@ public:
     /// report carries the paddr of object 0 from Page_GetAddress (a failure of
     /// that query leaves paddr_known false; the retype has happened).
     constexpr result<retype_report> untyped_retype(const retype_call& call) noexcept {
-        const std::uint64_t n = window_.slots;
-        if (call.untyped >= n) return failure(make_error(error_code::out_of_window, call.untyped, n));
-        if (call.dest >= n || call.count > n - call.dest)
+        if (call.untyped >= slots_) return failure(make_error(error_code::out_of_window, call.untyped, slots_));
+        if (call.dest >= slots_) return failure(make_error(error_code::out_of_window, call.dest + call.count, slots_));
+        const located d = locate(call.dest);
+        const cspace_window& w = windows_[d.window];
+        const std::uint64_t n = d.first + w.slots; // one past the destination window's last slot
+        if (call.count > n - call.dest)
             return failure(make_error(error_code::out_of_window, call.dest + call.count, n));
         const std::optional<std::uint32_t> type = kernel::sel4_type_number(cfg_, call.type);
         if (!type) return failure(invalid_argument(0));
         if (call.size_bits > word_max()) return failure(range_error(0, kernel::traits(cfg_).max_untyped_bits));
         if (call.count > word_max()) return failure(range_error(1, cfg_.fan_out_limit));
-        const int rc = sys_.untyped_retype(cptr(call.untyped), *type, call.size_bits, window_.root, window_.node_index,
-                                           window_.node_depth, window_.offset_base + call.dest, call.count);
+        const int rc = sys_.untyped_retype(cptr(call.untyped), *type, call.size_bits, w.root, w.node_index,
+                                           w.node_depth, w.offset_base + (call.dest - d.first), call.count);
         if (rc != 0) return failure(kernel_error(rc));
         retype_report report{};
         if constexpr (sel4_frame_syscalls<Syscalls>) {
@@ -155,30 +195,56 @@ public:
 
     /// Corresponds to `seL4_CNode_Delete` on slot s. Errors: out_of_window, the kernel's.
     constexpr result<void> cnode_delete(slot_t s) noexcept {
-        if (s >= window_.slots) return failure(make_error(error_code::out_of_window, s, window_.slots));
-        const int rc = sys_.cnode_delete(window_.root, cptr(s), window_.cptr_depth);
+        if (s >= slots_) return failure(make_error(error_code::out_of_window, s, slots_));
+        const cspace_window& w = windows_[locate(s).window];
+        const int rc = sys_.cnode_delete(w.root, cptr(s), w.cptr_depth);
         if (rc != 0) return failure(kernel_error(rc));
         return {};
     }
 
     /// Corresponds to `seL4_CNode_Revoke` on slot s. Errors: out_of_window, the kernel's.
     constexpr result<void> cnode_revoke(slot_t s) noexcept {
-        if (s >= window_.slots) return failure(make_error(error_code::out_of_window, s, window_.slots));
-        const int rc = sys_.cnode_revoke(window_.root, cptr(s), window_.cptr_depth);
+        if (s >= slots_) return failure(make_error(error_code::out_of_window, s, slots_));
+        const cspace_window& w = windows_[locate(s).window];
+        const int rc = sys_.cnode_revoke(w.root, cptr(s), w.cptr_depth);
         if (rc != 0) return failure(kernel_error(rc));
         return {};
     }
 
-    /// The CPtr of slot s. Requires: s < window().slots.
+    /// The CPtr of slot s (cptr_base + its place in its window). Requires: s < slots().
     [[nodiscard]] constexpr std::uint64_t cptr(slot_t s) const noexcept {
-        Expects(s < window_.slots);
-        return window_.cptr_base + s;
+        Expects(s < slots_);
+        const located l = locate(s);
+        return windows_[l.window].cptr_base + (s - l.first);
     }
-    [[nodiscard]] constexpr const cspace_window& window() const noexcept { return window_; }
+    /// Window 0.
+    [[nodiscard]] constexpr const cspace_window& window() const noexcept { return windows_[0]; }
+    /// Window i. Requires: i < windows().
+    [[nodiscard]] constexpr const cspace_window& window(std::size_t i) const noexcept {
+        Expects(i < windows_n_);
+        return windows_[i];
+    }
+    [[nodiscard]] constexpr std::size_t windows() const noexcept { return windows_n_; }
+    /// Slots in all windows: the slot numbers are [0, slots()).
+    [[nodiscard]] constexpr std::uint64_t slots() const noexcept { return slots_; }
     [[nodiscard]] constexpr const kernel::config& cfg() const noexcept { return cfg_; }
     [[nodiscard]] constexpr Syscalls& syscalls() noexcept { return sys_; }
 
 private:
+    struct located {
+        std::size_t window;
+        slot_t first; // the window's first slot number
+    };
+    /// The window of slot s. Requires: s < slots_.
+    [[nodiscard]] constexpr located locate(slot_t s) const noexcept {
+        slot_t first = 0;
+        for (std::size_t i = 0; i < windows_n_; ++i) {
+            if (s - first < windows_[i].slots) return located{i, first};
+            first += windows_[i].slots;
+        }
+        Expects(false);
+        return located{0, 0};
+    }
     static constexpr std::uint64_t word_max() noexcept {
         return word_bits >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << word_bits) - 1;
     }
@@ -187,7 +253,9 @@ private:
     }
 
     kernel::config cfg_;
-    cspace_window window_;
+    std::array<cspace_window, MaxWindows> windows_{};
+    std::size_t windows_n_ = 0;
+    std::uint64_t slots_ = 0;
     [[no_unique_address]] Syscalls sys_;
 };
 

@@ -58,7 +58,7 @@ struct config {
     std::uint8_t tcb_bits = 0;                 // 0: the architecture's default TCB size (x86_64: 12 when XSAVE >= 832)
     bool mcs = false;                          // CONFIG_KERNEL_MCS: SchedContext and Reply exist, notifications grow
     bool huge_page = true;                     // x86_64 CONFIG_HUGE_PAGE: 1 GiB frames
-    bool vtx = false;                          // x86_64 CONFIG_VTX: VCPU objects
+    bool vtx = false;                          // x86_64 CONFIG_VTX: VCPU and EPT objects
     bool fpu = true;                           // riscv64 / aarch32: the FPU context is part of the TCB
     bool hyp = false;                          // aarch32 only: arm_hyp object sizes and VCPU (aarch64: use aarch64_hyp)
     std::uint32_t fan_out_limit = 256;         // CONFIG_RETYPE_FAN_OUT_LIMIT
@@ -68,9 +68,102 @@ struct config {
     std::uint64_t device_top = 0;              // CONFIG_PADDR_USER_DEVICE_TOP; 0: the architecture's default
     std::uint64_t phys_base = platform_default; // aarch32: the platform's physBase (0 is a real one, e.g. zynq7000)
     std::uint64_t user_top = 0;                 // aarch32: seL4_UserTop (= PPTR_BASE); 0: qemu-arm-virt's value
+    bool iommu = false; // x86_64 CONFIG_IOMMU (seL4's pc99 default is on): IOPageTable objects, numbered before VCPU
+    std::uint8_t arm_pa_bits = 0; // aarch64 CONFIG_ARM_PA_SIZE_BITS_40/_44; 0: 40 iff device_top is 2^40
 
     friend constexpr bool operator==(const config&, const config&) = default;
 };
+
+/// What makes a config describe no kernel seL4 can be configured as.
+enum class config_problem : std::uint8_t {
+    none,
+    hyp_on_aarch64,    // the aarch64 hypervisor kernel is arch::aarch64_hyp (CONFIG_ARM_HYPERVISOR_SUPPORT)
+    hyp_not_aarch32,   // hyp is an aarch32 flag; x86_64 has vtx, riscv64 no hypervisor mode
+    vtx_not_x86_64,    // CONFIG_VTX (VCPU, EPT objects) depends on KernelArchX86
+    iommu_not_x86_64,  // CONFIG_IOMMU (IOPageTable objects) depends on KernelPlatPC99
+    no_huge_page,      // only x86_64 may lack 1 GiB pages (CONFIG_HUGE_PAGE)
+    tcb_bits,          // seL4_TCBBits is 9..12 on every architecture
+    fan_out_limit,     // CONFIG_RETYPE_FAN_OUT_LIMIT of 0: no retype could create anything
+    bootinfo_untypeds, // CONFIG_MAX_NUM_BOOTINFO_UNTYPED_CAPS of 0
+    root_cnode_bits,   // CONFIG_ROOT_CNODE_SIZE_BITS: 7..26 on 64-bit, 8..27 on 32-bit (config.cmake)
+    aarch32_only,      // phys_base and user_top describe an aarch32 kernel window
+    arm_pa_bits,       // CONFIG_ARM_PA_SIZE_BITS_40 / _44 exist on aarch64 only
+};
+
+/// The first problem of `c`, or config_problem::none.
+[[nodiscard]] constexpr config_problem check(const config& c) noexcept {
+    const arch a = c.target;
+    const bool a32 = a == arch::aarch32;
+    if (c.hyp && a == arch::aarch64) return config_problem::hyp_on_aarch64;
+    if (c.hyp && !a32) return config_problem::hyp_not_aarch32;
+    if (c.vtx && a != arch::x86_64) return config_problem::vtx_not_x86_64;
+    if (c.iommu && a != arch::x86_64) return config_problem::iommu_not_x86_64;
+    if (!c.huge_page && a != arch::x86_64) return config_problem::no_huge_page;
+    if (c.tcb_bits != 0 && (c.tcb_bits < 9 || c.tcb_bits > 12)) return config_problem::tcb_bits;
+    if (c.fan_out_limit == 0) return config_problem::fan_out_limit;
+    if (c.max_bootinfo_untypeds == 0) return config_problem::bootinfo_untypeds;
+    if (c.root_cnode_bits < (a32 ? 8 : 7) || c.root_cnode_bits > (a32 ? 27 : 26))
+        return config_problem::root_cnode_bits;
+    if (!a32 && (c.phys_base != platform_default || c.user_top != 0)) return config_problem::aarch32_only;
+    if (c.arm_pa_bits != 0 &&
+        ((c.arm_pa_bits != 40 && c.arm_pa_bits != 44) || (a != arch::aarch64 && a != arch::aarch64_hyp)))
+        return config_problem::arm_pa_bits;
+    return config_problem::none;
+}
+
+[[nodiscard]] constexpr std::string_view describe(config_problem p) noexcept {
+    switch (p) {
+    case config_problem::none: return "";
+    case config_problem::hyp_on_aarch64: return "hyp on aarch64: use arch::aarch64_hyp";
+    case config_problem::hyp_not_aarch32: return "hyp on an architecture other than aarch32";
+    case config_problem::vtx_not_x86_64: return "vtx on an architecture other than x86_64";
+    case config_problem::iommu_not_x86_64: return "iommu on an architecture other than x86_64";
+    case config_problem::no_huge_page: return "huge_page off on an architecture other than x86_64";
+    case config_problem::tcb_bits: return "tcb_bits outside 9..12";
+    case config_problem::fan_out_limit: return "fan_out_limit 0";
+    case config_problem::bootinfo_untypeds: return "max_bootinfo_untypeds 0";
+    case config_problem::root_cnode_bits: return "root_cnode_bits outside 7..26 (64-bit) or 8..27 (32-bit)";
+    case config_problem::aarch32_only: return "phys_base or user_top on an architecture other than aarch32";
+    case config_problem::arm_pa_bits: return "arm_pa_bits other than 40 or 44, or not on aarch64";
+    }
+    return "?";
+}
+
+/// Never defined: a call in a constant expression is a compile error whose
+/// text names the conflict (static_assert cannot print a computed message in C++20).
+namespace config_conflict {
+void hyp_on_aarch64_use_arch_aarch64_hyp() noexcept;
+void hyp_is_an_aarch32_flag() noexcept;
+void vtx_needs_x86_64() noexcept;
+void iommu_needs_x86_64() noexcept;
+void huge_page_off_needs_x86_64() noexcept;
+void tcb_bits_outside_9_to_12() noexcept;
+void fan_out_limit_is_0() noexcept;
+void max_bootinfo_untypeds_is_0() noexcept;
+void root_cnode_bits_outside_the_kernels_range() noexcept;
+void phys_base_and_user_top_are_aarch32_settings() noexcept;
+void arm_pa_bits_is_40_or_44_on_aarch64() noexcept;
+} // namespace config_conflict
+
+/// True for a consistent config; otherwise not a constant expression, and the
+/// compiler's error names the conflict: `static_assert(kernel::valid(cfg))`.
+consteval bool valid(const config& c) noexcept {
+    switch (check(c)) {
+    case config_problem::none: return true;
+    case config_problem::hyp_on_aarch64: config_conflict::hyp_on_aarch64_use_arch_aarch64_hyp(); break;
+    case config_problem::hyp_not_aarch32: config_conflict::hyp_is_an_aarch32_flag(); break;
+    case config_problem::vtx_not_x86_64: config_conflict::vtx_needs_x86_64(); break;
+    case config_problem::iommu_not_x86_64: config_conflict::iommu_needs_x86_64(); break;
+    case config_problem::no_huge_page: config_conflict::huge_page_off_needs_x86_64(); break;
+    case config_problem::tcb_bits: config_conflict::tcb_bits_outside_9_to_12(); break;
+    case config_problem::fan_out_limit: config_conflict::fan_out_limit_is_0(); break;
+    case config_problem::bootinfo_untypeds: config_conflict::max_bootinfo_untypeds_is_0(); break;
+    case config_problem::root_cnode_bits: config_conflict::root_cnode_bits_outside_the_kernels_range(); break;
+    case config_problem::aarch32_only: config_conflict::phys_base_and_user_top_are_aarch32_settings(); break;
+    case config_problem::arm_pa_bits: config_conflict::arm_pa_bits_is_40_or_44_on_aarch64(); break;
+    }
+    return false;
+}
 
 /// The fixed facts of one configured architecture.
 struct arch_traits {

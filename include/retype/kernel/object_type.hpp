@@ -38,6 +38,11 @@ enum class object_type : std::uint8_t {
     pml4,           // x86_64 (its VSpace root)
     vspace,         // the architecture's VSpace root: x86_64 PML4, aarch64 VSpace, riscv64 page table, aarch32 PD
     vcpu,           // x86_64 with vtx, aarch64_hyp, aarch32 with hyp
+    io_page_table,  // x86_64 with iommu (VT-d): seL4_X86_IOPageTableObject
+    ept_pml4,       // x86_64 with vtx: the EPT structures of a guest
+    ept_pdpt,
+    ept_pd,
+    ept_pt,
 };
 
 inline constexpr object_type all_object_types[] = {
@@ -45,7 +50,8 @@ inline constexpr object_type all_object_types[] = {
     object_type::cnode,        object_type::sched_context, object_type::reply,          object_type::frame_4k,
     object_type::frame_64k,    object_type::frame_2m,      object_type::frame_1g,       object_type::section,
     object_type::supersection, object_type::page_table,    object_type::page_directory, object_type::pdpt,
-    object_type::pml4,         object_type::vspace,        object_type::vcpu,
+    object_type::pml4,         object_type::vspace,        object_type::vcpu,           object_type::io_page_table,
+    object_type::ept_pml4,     object_type::ept_pdpt,      object_type::ept_pd,         object_type::ept_pt,
 };
 
 [[nodiscard]] constexpr std::string_view name(object_type t) noexcept {
@@ -69,6 +75,11 @@ inline constexpr object_type all_object_types[] = {
     case object_type::pml4: return "pml4";
     case object_type::vspace: return "vspace";
     case object_type::vcpu: return "vcpu";
+    case object_type::io_page_table: return "io_page_table";
+    case object_type::ept_pml4: return "ept_pml4";
+    case object_type::ept_pdpt: return "ept_pdpt";
+    case object_type::ept_pd: return "ept_pd";
+    case object_type::ept_pt: return "ept_pt";
     }
     return "?";
 }
@@ -122,6 +133,11 @@ inline constexpr object_type all_object_types[] = {
     case object_type::pml4: return a == arch::x86_64;
     case object_type::vcpu:
         return (a == arch::x86_64 && cfg.vtx) || a == arch::aarch64_hyp || (a == arch::aarch32 && cfg.hyp);
+    case object_type::io_page_table: return a == arch::x86_64 && cfg.iommu;
+    case object_type::ept_pml4:
+    case object_type::ept_pdpt:
+    case object_type::ept_pd:
+    case object_type::ept_pt: return a == arch::x86_64 && cfg.vtx;
     }
     return false;
 }
@@ -153,9 +169,18 @@ inline constexpr object_type all_object_types[] = {
     case object_type::vspace:
         // aarch64 hyp with a 40-bit PA (Cortex-A35/A53/A55/A76, whose device top is 2^40) concatenates two
         // root tables for a 3-level stage-2 walk: seL4_VSpaceBits = 13 (sel4_arch/constants.h, arm/config.cmake).
-        if (a == arch::aarch64_hyp && traits(cfg).device_top == (std::uint64_t{1} << 40)) return 13;
+        // CONFIG_ARM_PA_SIZE_BITS_40 where known (arm_pa_bits), else inferred from the device top.
+        if (a == arch::aarch64_hyp &&
+            (cfg.arm_pa_bits == 40 || (cfg.arm_pa_bits == 0 && traits(cfg).device_top == (std::uint64_t{1} << 40))))
+            return 13;
         return a32 ? 14 : 12;
     case object_type::vcpu: return a == arch::x86_64 ? 14 : 12;
+    // seL4_IOPageTableBits; seL4_X86_EPT*Bits = 3-bit entries x 9-bit index.
+    case object_type::io_page_table:
+    case object_type::ept_pml4:
+    case object_type::ept_pdpt:
+    case object_type::ept_pd:
+    case object_type::ept_pt: return 12;
     default: return 0;
     }
 }
@@ -199,9 +224,11 @@ inline constexpr object_type all_object_types[] = {
     case arch::x86_64: {
         if (t == object_type::vspace) t = object_type::pml4;
         // X86_PDPT, X64_PML4, [X64_HugePage], X86_4K, X86_LargePage, X86_PageTable, X86_PageDirectory,
-        // then (no IOMMU modelled) VCPU with VTX.
+        // [X86_IOPageTable with IOMMU], [X86_VCPU, X86_EPTPML4, X86_EPTPDPT, X86_EPTPD, X86_EPTPT with VTX].
         return seq({object_type::pdpt, object_type::pml4, object_type::frame_1g, object_type::frame_4k,
-                    object_type::frame_2m, object_type::page_table, object_type::page_directory, object_type::vcpu});
+                    object_type::frame_2m, object_type::page_table, object_type::page_directory,
+                    object_type::io_page_table, object_type::vcpu, object_type::ept_pml4, object_type::ept_pdpt,
+                    object_type::ept_pd, object_type::ept_pt});
     }
     case arch::aarch64:
     case arch::aarch64_hyp:

@@ -10,6 +10,7 @@ namespace retype {
 /// `target<kernel::config{.target = kernel::arch::aarch64}>`. Mandatory.
 template <kernel::config Cfg>
 struct target {
+    static_assert(kernel::valid(Cfg)); // a contradictory configuration: the error names the conflict
     static constexpr option_axis axis = option_axis::target;
     static constexpr void apply(allocator_config& c) noexcept {
         c.target = Cfg;

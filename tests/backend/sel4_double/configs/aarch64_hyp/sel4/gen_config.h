@@ -1,0 +1,3 @@
+#pragma once
+
+/* disabled: CONFIG_LIB_SEL4_PRINT_INVOCATION_ERRORS */
