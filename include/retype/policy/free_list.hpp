@@ -14,16 +14,22 @@
 
 namespace retype {
 
+namespace free_lists {
+/// Boost.Intrusive lists: run time only, not trivially destructible.
 struct intrusive {
     static constexpr free_list_kind value = free_list_kind::intrusive;
 };
+/// Index lists in std::arrays: constexpr, trivially destructible. The default.
 struct array {
     static constexpr free_list_kind value = free_list_kind::array;
 };
+} // namespace free_lists
+using intrusive = free_lists::intrusive;
+using array = free_lists::array;
 
-/// `free_list<array>`: the option.
+/// `free_list<free_lists::array>`: the option.
 template <class M>
-requires std::same_as<M, intrusive> || std::same_as<M, array>
+requires std::same_as<M, free_lists::intrusive> || std::same_as<M, free_lists::array>
 struct free_list {
     static constexpr option_axis axis = option_axis::free_list;
     static constexpr void apply(allocator_config& c) noexcept { c.free_list = M::value; }
