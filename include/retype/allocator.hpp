@@ -412,7 +412,7 @@ private:
         if (st_.rec.available() == 0) return failure(make_error(error_code::records_exhausted, 1, allocation_capacity));
         if (stranded_overflow_) return failure(make_error(error_code::undo_incomplete, 0, st_.stats.stranded));
         call_plan p;
-        const detail::query q{type, size_bits, *bits, count, mem == memory::device, fixed, at};
+        const plan_request q{type, size_bits, *bits, count, mem == memory::device, fixed, at};
         // Plan on unchanged state. Slots are the one table touched while planning
         // (a run is reserved so the next take does not get it); every failure
         // below gives them back, so the state is as before.

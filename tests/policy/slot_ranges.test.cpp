@@ -13,8 +13,8 @@ using kernel::object_type;
 namespace {
 constexpr kernel::config x86{.target = kernel::arch::x86_64};
 using model_t = backend::model<32, 256>;
-using alloc_t = allocator<model_t, target<x86>, split<strategy::watermark>, max_untypeds<8>, max_slots<10>,
-                          max_allocations<16>>;
+using alloc_t =
+    allocator<model_t, target<x86>, split<strategy::watermark>, max_untypeds<8>, max_slots<10>, max_allocations<16>>;
 
 // Two ranges, [100, 104) and [200, 204): watermark endpoints take one slot
 // each, lowest first: 100..103 from the first range, then 200..203, then the
@@ -53,8 +53,8 @@ constexpr bool bad_ranges_change_nothing() {
     if (a.add_slots(102, 2).error() != make_error(error_code::overlap, 102, 100)) return false; // inside
     if (a.add_slots(98, 3).error() != make_error(error_code::overlap, 98, 100)) return false;   // across its start
     if (a.add_slots(0, 5).error() != make_error(error_code::overlap, 1, 0)) return false;       // the untyped's slot
-    if (a.add_slots(200, 7).error() != range_error(1, 6)) return false;  // 4 + 7 > max_slots 10
-    if (a.add_slots(200, 0).error() != range_error(1, 6)) return false;  // empty
+    if (a.add_slots(200, 7).error() != range_error(1, 6)) return false;                         // 4 + 7 > max_slots 10
+    if (a.add_slots(200, 0).error() != range_error(1, 6)) return false;                         // empty
     if (a.add_slots(252, 6).error() != make_error(error_code::cspace_too_small, 256, 255)) return false;
     if (!(a.snapshot() == before)) return false;
     // An untyped in a slot of a later range is refused too.

@@ -151,8 +151,10 @@ inline constexpr std::size_t object_types = std::size(kernel::all_object_types);
     return tab;
 }
 
+} // namespace detail
+
 /// A checked request, as a strategy plans it.
-struct query {
+struct plan_request {
     kernel::object_type type;
     std::uint64_t size_bits;
     unsigned bits; // log2 of one object's size
@@ -162,5 +164,4 @@ struct query {
     kernel::paddr_t at; // when fixed
 };
 
-} // namespace detail
 } // namespace retype

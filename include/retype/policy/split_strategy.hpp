@@ -49,7 +49,7 @@ concept split_strategy = std::is_default_constructible_v<S> && requires {
 ///   released; makes it usable again.
 template <class S, class St>
 concept split_strategy_for = split_strategy<S> &&
-    requires(S& s, St& st, const detail::query& q, call_plan& p, std::uint32_t i) {
+    requires(S& s, St& st, const plan_request& q, call_plan& p, std::uint32_t i) {
     { s.adopt(st, i) } -> std::same_as<void>;
     { s.plan(st, q, p) } -> std::same_as<result<void>>;
     { s.commit(st, std::as_const(p), i) } -> std::same_as<std::uint32_t>;

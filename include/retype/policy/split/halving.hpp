@@ -43,7 +43,7 @@ public:
     /// The first free block of the smallest fitting class, or the block that
     /// holds q.at; then plan_from.
     template <class St>
-    [[nodiscard]] constexpr result<void> plan(St& st, const detail::query& q, call_plan& p) noexcept {
+    [[nodiscard]] constexpr result<void> plan(St& st, const plan_request& q, call_plan& p) noexcept {
         const unsigned need = need_bits<St>(q);
         if (need > St::arch.max_untyped_bits) return failure(not_enough_memory(st.ut.largest_free(q.device)));
         if (!q.fixed) {
@@ -70,7 +70,7 @@ public:
     /// the request's size, then the objects. For a strategy that chooses its
     /// block another way (examples/custom_strategy).
     template <class St>
-    [[nodiscard]] constexpr result<void> plan_from(St& st, const detail::query& q, call_plan& p,
+    [[nodiscard]] constexpr result<void> plan_from(St& st, const plan_request& q, call_plan& p,
                                                    std::uint32_t bi) const noexcept {
         const unsigned need = need_bits<St>(q);
         const unsigned from = st.ut[bi].size_bits;
@@ -177,7 +177,7 @@ public:
 
     /// log2 of the block a request needs.
     template <class St>
-    [[nodiscard]] static constexpr unsigned need_bits(const detail::query& q) noexcept {
+    [[nodiscard]] static constexpr unsigned need_bits(const plan_request& q) noexcept {
         const unsigned need = q.bits + detail::ceil_log2(q.count);
         return need < St::arch.min_untyped_bits ? St::arch.min_untyped_bits : need;
     }

@@ -41,7 +41,7 @@ public:
     }
 
     template <class St>
-    [[nodiscard]] constexpr result<void> plan(St& st, const detail::query& q, call_plan& p) noexcept {
+    [[nodiscard]] constexpr result<void> plan(St& st, const plan_request& q, call_plan& p) noexcept {
         constexpr kernel::arch_traits t = St::arch;
         using align = typename St::align;
         std::uint32_t ui = no_index;
