@@ -124,14 +124,14 @@ public:
         /// (value = n, limit = free slots as the caller saw them, before this plan).
         [[nodiscard]] constexpr result<backend::slot_t> take_slots(call_plan& p, std::uint64_t n) noexcept {
             Expects(p.takes_n < p.takes.size());
-            auto t = slots.take(n);
-            if (!t) {
+            detail::slot_take& t = p.takes[p.takes_n];
+            if (!slots.take(n, t)) {
                 std::uint64_t reserved = 0;
                 for (std::size_t i = 0; i < p.takes_n; ++i) reserved += p.takes[i].count;
                 return failure(make_error(error_code::slots_exhausted, n, slots.available() + reserved));
             }
-            p.takes[p.takes_n++] = *t;
-            return t->first;
+            ++p.takes_n;
+            return t.first;
         }
         /// Gives record ri's slots back and frees the record.
         constexpr void release_record(std::uint32_t ri) noexcept {

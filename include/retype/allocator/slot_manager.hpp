@@ -8,7 +8,7 @@
 // one range into the next, since the two need not be adjacent slots.
 //
 // Complexity (R = runs in use <= RunCap, G = ranges <= Ranges):
-//   take(n): O(1) from a cache (n = 1 or 2) or when the lowest run is long
+//   take(n, out): O(1) from a cache (n = 1 or 2) or when the lowest run is long
 //     enough; O(R) at most, plus O(R) moves when a run is used up; + O(G).
 //   give(first, n): O(1) to a cache; otherwise O(log R) to find the
 //     neighbours and O(1) to extend one, or O(R) moves to insert a run; + O(G).
@@ -94,15 +94,17 @@ public:
     [[nodiscard]] constexpr std::uint64_t used() const noexcept { return used_; }
     [[nodiscard]] constexpr std::uint64_t available() const noexcept { return total_ - used_; }
 
-    /// n consecutive slots: a cached single or pair when n is 1 or 2 and one is
-    /// cached, otherwise first fit from the runs. Error: slots_exhausted (value
-    /// = n, limit = slots free).
-    [[nodiscard]] constexpr result<detail::slot_take> take(std::uint64_t n) noexcept {
+    /// n consecutive slots into `out`: a cached single or pair when n is 1 or 2
+    /// and one is cached, otherwise first fit from the runs. False (and no
+    /// change) when no run is long enough. No result<> here: this is on every
+    /// request's path, and the caller builds the error (slots_exhausted) itself.
+    [[nodiscard]] constexpr bool take(std::uint64_t n, detail::slot_take& out) noexcept {
         if (cache* c = cache_for(n); c != nullptr && c->n > 0) {
             const offset o = c->entries[--c->n];
             c->entries[c->n] = 0;
             used_ += n;
-            return detail::slot_take{slot_of(o), n, true};
+            out = detail::slot_take{slot_of(o), n, true};
+            return true;
         }
         for (std::size_t i = runs_n_; i-- > 0;) {
             run& r = runs_[i];
@@ -115,9 +117,10 @@ public:
                 r.count = static_cast<offset>(r.count - n);
             }
             used_ += n;
-            return detail::slot_take{slot_of(first), n, false};
+            out = detail::slot_take{slot_of(first), n, false};
+            return true;
         }
-        return failure(make_error(error_code::slots_exhausted, n, available()));
+        return false;
     }
     /// Frees n consecutive slots: to a cache when n is 1 or 2 and it has room,
     /// otherwise to the runs.
@@ -153,21 +156,25 @@ private:
         c.entries[c.n++] = static_cast<offset>(off);
         used_ -= n;
     }
+    // Range 0 first, without a loop: the usual CSpace has one range.
     [[nodiscard]] constexpr backend::slot_t slot_of(std::uint64_t off) const noexcept {
-        for (std::size_t i = 0; i < ranges_n_; ++i)
+        if (off < ranges_[0].count) return ranges_[0].first + off;
+        for (std::size_t i = 1; i < ranges_n_; ++i)
             if (off - ranges_[i].base < ranges_[i].count) return ranges_[i].first + (off - ranges_[i].base);
         Expects(false);
         return 0;
     }
     [[nodiscard]] constexpr std::uint64_t offset_of(backend::slot_t s) const noexcept {
-        for (std::size_t i = 0; i < ranges_n_; ++i)
+        if (s - ranges_[0].first < ranges_[0].count) return s - ranges_[0].first;
+        for (std::size_t i = 1; i < ranges_n_; ++i)
             if (s - ranges_[i].first < ranges_[i].count) return ranges_[i].base + (s - ranges_[i].first);
         Expects(false); // not a managed slot
         return 0;
     }
     /// Does a range start at offset off (so runs must not join across it)?
     [[nodiscard]] constexpr bool range_starts(std::uint64_t off) const noexcept {
-        for (std::size_t i = 0; i < ranges_n_; ++i)
+        if (off == 0 || ranges_n_ == 1) return off == 0;
+        for (std::size_t i = 1; i < ranges_n_; ++i)
             if (ranges_[i].base == off) return true;
         return false;
     }
