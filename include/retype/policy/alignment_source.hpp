@@ -82,11 +82,15 @@ using paddr = alignment::paddr;
 
 /// `align<alignment::paddr>`, or a user's alignment source. The option is the
 /// source: the allocator asks it directly.
-template <alignment_source A>
+template <class A>
 struct align {
+    static_assert(alignment_source<A>, "retype: align<A> (axis: alignment): A is not an alignment source (it needs "
+                                       "value, kernel_rule, aligned() and offset(); see docs/concepts.md)");
     using source = A;
     static constexpr option_axis axis = option_axis::alignment;
-    static constexpr void apply(allocator_config& c) noexcept { c.alignment = A::value; }
+    static constexpr void apply(allocator_config& c) noexcept {
+        if constexpr (alignment_source<A>) c.alignment = A::value;
+    }
 };
 
 static_assert(alignment_source<align_on::pptr> && alignment_source<align_on::paddr>);

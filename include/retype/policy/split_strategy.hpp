@@ -58,12 +58,17 @@ concept split_strategy_for = split_strategy<S> &&
     { s.reset(st, i) } -> std::same_as<void>;
 };
 
-/// `split<strategy::buddy>`: the option.
-template <split_strategy S>
+/// `split<strategy::buddy>`: the option. Unconstrained on purpose, so that a
+/// wrong argument is reported by name rather than as a failed constraint.
+template <class S>
 struct split {
+    static_assert(split_strategy<S>, "retype: split<S> (axis: split): S is not a split strategy (it needs a static "
+                                     "`value` of type split_kind and a default constructor; see docs/concepts.md)");
     using strategy = S;
     static constexpr option_axis axis = option_axis::split;
-    static constexpr void apply(allocator_config& c) noexcept { c.split = S::value; }
+    static constexpr void apply(allocator_config& c) noexcept {
+        if constexpr (split_strategy<S>) c.split = S::value;
+    }
 };
 
 /// Can a single object be freed on its own and its memory used again at once?
