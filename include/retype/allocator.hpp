@@ -56,6 +56,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <span>
 #include <type_traits>
 
 namespace retype {
@@ -284,6 +285,78 @@ public:
         return allocate_impl(granule_type, 0, *n, mem, true, true, at);
     }
 
+    /// The most untypeds one allocate_range_across spans (each part plans on
+    /// the stack: about 10 KiB per part).
+    static constexpr std::size_t max_range_parts = 4;
+
+    /// Physically contiguous frames of the granule covering `bytes` from `at`,
+    /// across adjacent untypeds (guest RAM over two bootinfo untypeds): one
+    /// allocation per untyped, written to out[0, n), lowest first; returns n.
+    /// Every part is planned before any call, and a failure undoes every part:
+    /// check-then-commit for the request as a whole. Error: as
+    /// allocate_range_at for each part; not_in_untyped (value = the first
+    /// paddr no untyped holds) for a gap; spans_untypeds (value = at, limit =
+    /// where the parts ran out) for more than max_range_parts untypeds;
+    /// invalid_argument(2) when out has fewer entries than parts;
+    /// records_exhausted, untypeds_exhausted for all parts together.
+    [[nodiscard]] constexpr result<std::size_t> allocate_range_across(std::uint64_t bytes, kernel::paddr_t at,
+                                                                      std::span<allocation> out,
+                                                                      memory mem = memory::ram) noexcept {
+        auto n = frames_for(bytes);
+        if (!n) return failure(n.error());
+        const bool device = mem == memory::device;
+        const unsigned g = C.granule_bits;
+        std::array<plan_request, max_range_parts> parts{};
+        std::size_t k = 0;
+        kernel::paddr_t cur = at;
+        for (std::uint64_t left = *n; left > 0;) {
+            auto root = st_.ut.find_root(cur, g, 1, device);
+            if (!root) return failure(root.error());
+            const detail::untyped_desc& u = st_.ut[*root];
+            const std::uint64_t room = ((u.paddr + ((std::uint64_t{1} << u.size_bits) - 1)) - cur + 1) >> g;
+            if (room == 0) return failure(make_error(error_code::misaligned, cur, g));
+            if (k == max_range_parts) return failure(make_error(error_code::spans_untypeds, at, cur));
+            const std::uint64_t here = left < room ? left : room;
+            auto bits = check_request(granule_type, 0, here, mem);
+            if (!bits) return failure(bits.error());
+            parts[k++] = plan_request{granule_type, 0, *bits, here, device, true, cur};
+            cur += here << g;
+            left -= here;
+        }
+        if (out.size() < k) return failure(invalid_argument(2));
+        if (st_.rec.available() < k) return failure(make_error(error_code::records_exhausted, k, allocation_capacity));
+        if (stranded_overflow_) return failure(make_error(error_code::undo_incomplete, 0, st_.stats.stranded));
+        std::array<call_plan, max_range_parts> plans;
+        std::uint64_t halves = 0;
+        for (std::size_t i = 0; i < k; ++i) {
+            auto planned = strategy_.plan(st_, parts[i], plans[i]);
+            halves += 2 * plans[i].halvings_n;
+            if (planned && halves > st_.ut.available())
+                planned = failure(make_error(error_code::untypeds_exhausted, halves, st_.ut.available()));
+            if (!planned) {
+                for (std::size_t j = i + 1; j-- > 0;) release_plan_slots(plans[j]);
+                return failure(planned.error());
+            }
+        }
+        std::array<std::uint64_t, max_range_parts> retypes{};
+        for (std::size_t i = 0; i < k; ++i) {
+            const std::uint64_t before = st_.stats.retypes;
+            auto e = executor<Backend>::execute(*st_.backend, plans[i], st_.stats, C.target.fan_out_limit);
+            retypes[i] = st_.stats.retypes - before;
+            if (e) continue;
+            strategy_.undone(st_, plans[i]);
+            error why = after_undo(plans[i], e.error());
+            for (std::size_t j = i; j-- > 0;) {
+                executor<Backend>::undo_all(*st_.backend, plans[j], st_.stats);
+                strategy_.undone(st_, plans[j]);
+                if (const error w = after_undo(plans[j], e.error()); w.code == error_code::undo_incomplete) why = w;
+            }
+            return failure(why);
+        }
+        for (std::size_t i = 0; i < k; ++i) out[i] = commit(plans[i], parts[i], true, retypes[i]);
+        return k;
+    }
+
     /// Frees one allocation (all its objects), as the strategy frees
     /// (buddy: one revoke, then merges; binary_search: one revoke; watermark:
     /// one revoke or one delete per cap). Error: not_allocated (value = index,
@@ -425,14 +498,19 @@ private:
             strategy_.undone(st_, p);
             return failure(after_undo(p, e.error()));
         }
-        // Commit: cannot fail.
+        return commit(p, q, range, st_.stats.retypes - retypes_before);
+    }
+
+    /// Records a plan that ran whole. Cannot fail.
+    [[nodiscard]] constexpr allocation commit(const call_plan& p, const plan_request& q, bool range,
+                                              std::uint64_t retypes) noexcept {
         const std::uint32_t ri = st_.rec.take();
         detail::record& r = st_.rec[ri];
         r.range = range;
-        r.type = type;
-        r.size_bits = size_bits;
-        r.object_bits = static_cast<std::uint8_t>(*bits);
-        r.count = count;
+        r.type = q.type;
+        r.size_bits = q.size_bits;
+        r.object_bits = static_cast<std::uint8_t>(q.bits);
+        r.count = q.count;
         r.slot = p.object_slot;
         r.pad_slot = p.pad_slot;
         r.pad_count = p.pad_count;
@@ -442,13 +520,13 @@ private:
         return allocation{allocation_id{ri, r.generation},
                           from.slot,
                           r.slot,
-                          count,
-                          type,
-                          size_bits,
-                          static_cast<std::uint8_t>(*bits),
+                          q.count,
+                          q.type,
+                          q.size_bits,
+                          static_cast<std::uint8_t>(q.bits),
                           r.paddr,
                           from.device,
-                          static_cast<std::uint32_t>(st_.stats.retypes - retypes_before)};
+                          static_cast<std::uint32_t>(retypes)};
     }
 
     /// Gives back what the plan reserved, newest first and each to where it came

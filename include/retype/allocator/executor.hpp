@@ -117,6 +117,10 @@ public:
         return {};
     }
 
+    /// Deletes every cap of a plan that ran whole but is not to be committed
+    /// (a later part of the same request failed), newest first.
+    static constexpr void undo_all(Backend& b, call_plan& p, usage& stats) noexcept { undo(b, p, stats, p.n, 0); }
+
 private:
     /// Deletes the caps of steps [0, i) and of the first `done` objects of step i, newest first.
     static constexpr void undo(Backend& b, call_plan& p, usage& stats, std::size_t i, std::uint64_t done) noexcept {
