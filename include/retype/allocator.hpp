@@ -73,8 +73,8 @@ inline constexpr std::size_t stranded_capacity = 16;
 
 /// The composed allocator. Backend is held by reference: the allocator's size is
 /// its metadata alone, and one backend (one CSpace) can be inspected by tests.
-template <allocator_config C, backend::backend Backend, class Strategy = default_strategy_t<C.split>,
-          class Align = default_alignment_t<C.alignment>>
+template <allocator_config C, backend::backend Backend, class Strategy = default_strategy_t<(C.split)>,
+          class Align = default_alignment_t<(C.alignment)>>
 class basic_allocator {
     static_assert(C.has_target, "retype: target<kernel::config{...}> is required (the architecture sizes everything)");
     static_assert(frame_of_bits(C.target, C.granule_bits).has_value(),
@@ -157,6 +157,8 @@ public:
         slot_cache pairs{};            // cached free pairs (first slot of each), oldest first
         backend::slot_t slot_base = 0; // the first range's
         std::uint64_t slot_count = 0;  // of all ranges
+        std::array<typename slot_manager_type::range, slot_manager_type::range_capacity> slot_ranges{}; // [0, n)
+        std::size_t slot_ranges_n = 0;
         usage stats{};
         friend constexpr bool operator==(const snapshot_type&, const snapshot_type&) = default;
     };
@@ -446,6 +448,8 @@ public:
         s.pairs = st_.slots.pairs();
         s.slot_base = st_.slots.ranges_in_use() ? st_.slots.ranges()[0].first : 0;
         s.slot_count = st_.slots.total();
+        s.slot_ranges = st_.slots.ranges();
+        s.slot_ranges_n = st_.slots.ranges_in_use();
         s.stats = stats();
         return s;
     }

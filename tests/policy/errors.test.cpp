@@ -10,6 +10,7 @@
 #include <string_view>
 
 using namespace retype;
+using namespace retype::objects;
 using kernel::object_type;
 
 namespace {

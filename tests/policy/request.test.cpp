@@ -9,6 +9,7 @@
 #include <memory>
 
 using namespace retype;
+using namespace retype::objects;
 using kernel::object_type;
 
 namespace {

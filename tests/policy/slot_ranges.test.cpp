@@ -8,6 +8,7 @@
 #include <gtest/gtest.h>
 
 using namespace retype;
+using namespace retype::objects;
 using kernel::object_type;
 
 namespace {

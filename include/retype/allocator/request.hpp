@@ -3,10 +3,11 @@
 // size, not a count); the helpers are the calls vka users know.
 //
 //   a.allocate(retype::request{.type = object_type::endpoint, .count = 4});
-//   a.allocate(retype::cnode(12));              // a CNode of 2^12 slots
-//   a.allocate(retype::frames(object_type::frame_2m, 8));
-//   a.allocate(retype::untyped(20, memory::device));
-//   a.allocate(retype::tcb().at(0x80000000));   // at a physical address
+//   using namespace retype::objects;
+//   a.allocate(cnode(12));                      // a CNode of 2^12 slots
+//   a.allocate(frames(object_type::frame_2m, 8));
+//   a.allocate(untyped(20, memory::device));
+//   a.allocate(tcb().at(0x80000000));           // at a physical address
 #pragma once
 
 #include <retype/allocator/types.hpp>
@@ -42,6 +43,10 @@ struct request {
     friend constexpr bool operator==(const request&, const request&) = default;
 };
 
+/// The typed helpers, in their own namespace so that their short names
+/// (frames, untyped, ...) never shadow a caller's variables.
+namespace objects {
+
 [[nodiscard]] constexpr request tcb(std::uint64_t count = 1) noexcept {
     return {.type = kernel::object_type::tcb, .count = count};
 }
@@ -64,5 +69,7 @@ struct request {
 [[nodiscard]] constexpr request untyped(std::uint64_t size_bits, memory mem = memory::ram) noexcept {
     return {.type = kernel::object_type::untyped, .size_bits = size_bits, .mem = mem};
 }
+
+} // namespace objects
 
 } // namespace retype

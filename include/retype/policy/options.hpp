@@ -53,19 +53,14 @@ consteval int axis_index() {
 }
 template <option_axis A, class... O>
 inline constexpr std::size_t on_axis = (std::size_t{axis_index<O>() == static_cast<int>(A)} + ... + 0);
-/// Options on axis A that are the same type as another option on A.
+template <class X, class... O>
+inline constexpr std::size_t count_of = (std::size_t{std::is_same_v<X, O>} + ... + 0);
+/// Is an option on axis A given twice (the same type)?
 template <option_axis A, class... O>
-consteval bool duplicated() {
-    bool dup = false;
-    (
-        [&]<class X>() {
-            if (axis_index<X>() == static_cast<int>(A) && (std::size_t{std::is_same_v<X, O>} + ... + 0) > 1) dup = true;
-        }.template operator()<O>(),
-        ...);
-    return dup;
-}
+inline constexpr bool duplicated = ((axis_index<O>() == static_cast<int>(A) && 1 < count_of<O, O...>) || ... || false);
+/// Are two different options given for axis A?
 template <option_axis A, class... O>
-inline constexpr bool conflicting = on_axis<A, O...> > 1 && !duplicated<A, O...>();
+inline constexpr bool conflicting = 1 < on_axis<A, O...> && !duplicated<A, O...>;
 
 template <option_axis A, class Default, class... O>
 struct pick {
@@ -94,7 +89,7 @@ template <class... O>
 using alignment_of = typename detail::pick<option_axis::alignment, alignment::pptr, O...>::type::source;
 
 #define RETYPE_ONE_PER_AXIS(axis_, spelling)                                                                           \
-    static_assert(!detail::duplicated<option_axis::axis_, Options...>(),                                               \
+    static_assert(!detail::duplicated<option_axis::axis_, Options...>,                                                 \
                   "retype: duplicate allocator option " spelling " (axis: " #axis_ "): given twice");                  \
     static_assert(!detail::conflicting<option_axis::axis_, Options...>,                                                \
                   "retype: conflicting allocator options " spelling " (axis: " #axis_ "): two different values")

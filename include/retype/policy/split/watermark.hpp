@@ -126,7 +126,7 @@ public:
     /// caps still there (a valid prefix), so a later free finishes it.
     template <class St>
     [[nodiscard]] constexpr result<void> free(St& st, std::uint32_t ri) noexcept {
-        detail::record& r = st.rec[ri];
+        const detail::record& r = st.rec[ri];
         const std::uint32_t ui = r.untyped;
         detail::untyped_desc& u = st.ut[ui];
         const std::uint64_t caps = r.count + r.pad_count;
