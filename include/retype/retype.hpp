@@ -20,6 +20,7 @@
 
 // the constexpr kernel model
 #include <retype/kernel/arch.hpp>
+#include <retype/kernel/arch_names.hpp>
 #include <retype/kernel/boot.hpp>
 #include <retype/kernel/machine.hpp>
 #include <retype/kernel/object_type.hpp>

@@ -3,6 +3,7 @@
 #include <retype/allocator.hpp>
 #include <retype/backend/model.hpp>
 #include <retype/error_format.hpp>
+#include <retype/kernel/arch_names.hpp>
 
 #include <gtest/gtest.h>
 
@@ -116,3 +117,12 @@ TEST(Errors, CountRangeIsTheKernels) {
 }
 
 } // namespace
+
+// One spelling per architecture (kernel/arch_names.hpp): the enumerator's name,
+// and the older text spelling read as deprecated.
+static_assert(kernel::spelling(kernel::arch::aarch64_hyp) == "aarch64_hyp");
+static_assert(kernel::parse_spelling("aarch64_hyp")->value == kernel::arch::aarch64_hyp &&
+              !kernel::parse_spelling("aarch64_hyp")->deprecated);
+static_assert(kernel::parse_spelling("aarch64-hyp")->value == kernel::arch::aarch64_hyp &&
+              kernel::parse_spelling("aarch64-hyp")->deprecated);
+static_assert(kernel::parse_spelling("x86_64")->value == kernel::arch::x86_64 && !kernel::parse_spelling("x86-64"));
