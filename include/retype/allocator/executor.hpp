@@ -72,16 +72,17 @@ struct call_plan {
     std::uint64_t pad_count = 0;
     std::uint64_t offset = 0; // watermark: of object 0 inside the untyped
 
-    // Where execute stopped (read only after it failed): steps [0, stop_step)
+    // Where execute stopped: written by the undo, read only after a failure
+    // (uninitialised until then, as the tables above). Steps [0, stop_step)
     // ran whole and the first stop_done objects of stop_step were made.
-    std::size_t stop_step = 0;
-    std::uint64_t stop_done = 0;
-    bool mispredicted = false;
-    kernel::paddr_t actual = 0; // mispredicted: where the backend put the last batch's object 0
-    std::uint64_t batch = 0;    // mispredicted: the objects of that batch
+    std::size_t stop_step;
+    std::uint64_t stop_done;
+    bool mispredicted;
+    kernel::paddr_t actual; // mispredicted: where the backend put the last batch's object 0
+    std::uint64_t batch;    // mispredicted: the objects of that batch
     std::array<backend::slot_t, detail::max_stranded> stranded;
-    std::size_t stranded_n = 0;     // caps the backend would not delete: [0, stranded_n)
-    bool stranded_overflow = false; // more than max_stranded: every slot of the plan is kept
+    std::size_t stranded_n; // caps the backend would not delete: [0, stranded_n)
+    bool stranded_overflow; // more than max_stranded: every slot of the plan is kept
 };
 
 /// Runs plans through a backend (see the header comment).
@@ -99,6 +100,9 @@ public:
                 const std::uint64_t k = s.count - done < fan ? s.count - done : fan;
                 auto r = b.untyped_retype(backend::retype_call{s.untyped, s.type, s.size_bits, s.dest + done, k});
                 if (!r) {
+                    p.mispredicted = false;
+                    p.actual = 0;
+                    p.batch = 0;
                     undo(b, p, stats, i, done);
                     return failure(r.error());
                 }
@@ -119,13 +123,20 @@ public:
 
     /// Deletes every cap of a plan that ran whole but is not to be committed
     /// (a later part of the same request failed), newest first.
-    static constexpr void undo_all(Backend& b, call_plan& p, usage& stats) noexcept { undo(b, p, stats, p.n, 0); }
+    static constexpr void undo_all(Backend& b, call_plan& p, usage& stats) noexcept {
+        p.mispredicted = false;
+        p.actual = 0;
+        p.batch = 0;
+        undo(b, p, stats, p.n, 0);
+    }
 
 private:
     /// Deletes the caps of steps [0, i) and of the first `done` objects of step i, newest first.
     static constexpr void undo(Backend& b, call_plan& p, usage& stats, std::size_t i, std::uint64_t done) noexcept {
         p.stop_step = i;
         p.stop_done = done;
+        p.stranded_n = 0;
+        p.stranded_overflow = false;
         for (std::uint64_t j = done; j-- > 0;) remove(b, p, stats, p.steps[i].dest + j);
         for (std::size_t s = i; s-- > 0;)
             for (std::uint64_t j = p.steps[s].count; j-- > 0;) remove(b, p, stats, p.steps[s].dest + j);

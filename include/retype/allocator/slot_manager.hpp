@@ -99,28 +99,14 @@ public:
     /// change) when no run is long enough. No result<> here: this is on every
     /// request's path, and the caller builds the error (slots_exhausted) itself.
     [[nodiscard]] constexpr bool take(std::uint64_t n, detail::slot_take& out) noexcept {
-        if (cache* c = cache_for(n); c != nullptr && c->n > 0) {
+        if (cache* c = cache_for(n); c != nullptr && c->n > 0) { // the usual case, kept small enough to inline
             const offset o = c->entries[--c->n];
             c->entries[c->n] = 0;
             used_ += n;
             out = detail::slot_take{slot_of(o), n, true};
             return true;
         }
-        for (std::size_t i = runs_n_; i-- > 0;) {
-            run& r = runs_[i];
-            if (r.count < n) continue;
-            const std::uint64_t first = r.first;
-            if (r.count == n)
-                erase_run(i);
-            else {
-                r.first = static_cast<offset>(r.first + n);
-                r.count = static_cast<offset>(r.count - n);
-            }
-            used_ += n;
-            out = detail::slot_take{slot_of(first), n, false};
-            return true;
-        }
-        return false;
+        return take_from_runs(n, out);
     }
     /// Frees n consecutive slots: to a cache when n is 1 or 2 and it has room,
     /// otherwise to the runs.
@@ -148,6 +134,23 @@ public:
     [[nodiscard]] constexpr std::size_t ranges_in_use() const noexcept { return ranges_n_; }
 
 private:
+    [[nodiscard]] constexpr bool take_from_runs(std::uint64_t n, detail::slot_take& out) noexcept {
+        for (std::size_t i = runs_n_; i-- > 0;) {
+            run& r = runs_[i];
+            if (r.count < n) continue;
+            const std::uint64_t first = r.first;
+            if (r.count == n)
+                erase_run(i);
+            else {
+                r.first = static_cast<offset>(r.first + n);
+                r.count = static_cast<offset>(r.count - n);
+            }
+            used_ += n;
+            out = detail::slot_take{slot_of(first), n, false};
+            return true;
+        }
+        return false;
+    }
     [[nodiscard]] constexpr cache* cache_for(std::uint64_t n) noexcept {
         return n == 1 ? &singles_ : n == 2 ? &pairs_ : nullptr;
     }
