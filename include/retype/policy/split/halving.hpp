@@ -49,7 +49,18 @@ public:
         if (!q.fixed) {
             const unsigned c = st.ut.first_class_from(q.device, need);
             if (c >= 64) return failure(not_enough_memory(st.ut.largest_free(q.device)));
-            return plan_from(st, q, p, st.ut.front(q.device, c));
+            const std::uint32_t bi = st.ut.front(q.device, c);
+            if (c == need) { // the fast path: a free block of the right size, no halving
+                auto objects = st.take_slots(p, q.count);
+                if (!objects) return failure(objects.error());
+                p.block = bi;
+                p.object_slot = *objects;
+                p.steps[p.n++] =
+                    detail::step{st.ut[bi].slot, q.type,  q.size_bits,    static_cast<std::uint8_t>(q.bits),
+                                 *objects,       q.count, st.ut[bi].paddr};
+                return {};
+            }
+            return plan_from(st, q, p, bi);
         }
         auto root = st.ut.find_root(q.at, need, 1, q.device);
         if (!root) return failure(root.error());
