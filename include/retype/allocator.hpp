@@ -37,10 +37,12 @@
 // object's size does not grow with max_slots.
 #pragma once
 
+#include <retype/allocator/checks.hpp>
 #include <retype/allocator/executor.hpp>
 #include <retype/allocator/record_table.hpp>
 #include <retype/allocator/request.hpp>
 #include <retype/allocator/slot_manager.hpp>
+#include <retype/allocator/stranded.hpp>
 #include <retype/allocator/types.hpp>
 #include <retype/allocator/untyped_table.hpp>
 #include <retype/backend/concept.hpp>
@@ -60,16 +62,6 @@
 #include <type_traits>
 
 namespace retype {
-
-namespace detail {
-/// Slots kept out of use after refused deletes, with the root that frees them.
-struct stranded_slot {
-    backend::slot_t slot = 0;
-    std::uint32_t root = no_index;
-    friend constexpr bool operator==(const stranded_slot&, const stranded_slot&) = default;
-};
-inline constexpr std::size_t stranded_capacity = 16;
-} // namespace detail
 
 /// The composed allocator. Backend is held by reference: the allocator's size is
 /// its metadata alone, and one backend (one CSpace) can be inspected by tests.
@@ -110,6 +102,7 @@ public:
     using slot_offset = typename slot_manager_type::offset;
     using slot_run = typename slot_manager_type::run;
     using slot_cache = typename slot_manager_type::cache;
+    using checks = request_checks<C, slot_capacity>;
 
     /// Everything a strategy works on (see split_strategy_for).
     struct state_type {
@@ -242,9 +235,7 @@ public:
     /// untypeds_exhausted, slots_exhausted), mispredicted; then the backend's.
     /// On an error before the backend is called, no change.
     [[nodiscard]] constexpr result<allocation> allocate(const request& r) noexcept {
-        const auto ti = static_cast<std::size_t>(r.type);
-        if (ti < types_.size() && types_[ti].exists && !types_[ti].variable && r.size_bits != 0)
-            return failure(invalid_argument(1));
+        if (checks::fixed_size(r.type) && r.size_bits != 0) return failure(invalid_argument(1));
         if (r.paddr && r.count != 1) return failure(invalid_argument(2));
         return allocate_impl(r.type, r.size_bits, r.count, r.mem, false, r.paddr.has_value(), r.paddr.value_or(0));
     }
@@ -274,7 +265,7 @@ public:
     /// Error: invalid_argument(0) for 0 bytes, misaligned(bytes, granule_bits)
     /// for a size that is not a multiple of the granule; then as allocate().
     [[nodiscard]] constexpr result<allocation> allocate_range(std::uint64_t bytes, memory mem = memory::ram) noexcept {
-        auto n = frames_for(bytes);
+        auto n = checks::frames_for(bytes);
         if (!n) return failure(n.error());
         return allocate_impl(granule_type, 0, *n, mem, true, false, 0);
     }
@@ -282,7 +273,7 @@ public:
     /// As allocate_range, starting at physical address `at`.
     [[nodiscard]] constexpr result<allocation> allocate_range_at(std::uint64_t bytes, kernel::paddr_t at,
                                                                  memory mem = memory::ram) noexcept {
-        auto n = frames_for(bytes);
+        auto n = checks::frames_for(bytes);
         if (!n) return failure(n.error());
         return allocate_impl(granule_type, 0, *n, mem, true, true, at);
     }
@@ -304,7 +295,7 @@ public:
     [[nodiscard]] constexpr result<std::size_t> allocate_range_across(std::uint64_t bytes, kernel::paddr_t at,
                                                                       std::span<allocation> out,
                                                                       memory mem = memory::ram) noexcept {
-        auto n = frames_for(bytes);
+        auto n = checks::frames_for(bytes);
         if (!n) return failure(n.error());
         const bool device = mem == memory::device;
         const unsigned g = C.granule_bits;
@@ -319,7 +310,7 @@ public:
             if (room == 0) return failure(make_error(error_code::misaligned, cur, g));
             if (k == max_range_parts) return failure(make_error(error_code::spans_untypeds, at, cur));
             const std::uint64_t here = left < room ? left : room;
-            auto bits = check_request(granule_type, 0, here, mem);
+            auto bits = checks::check(granule_type, 0, here, mem);
             if (!bits) return failure(bits.error());
             parts[k++] = plan_request{granule_type, 0, *bits, here, device, true, cur};
             cur += here << g;
@@ -327,7 +318,7 @@ public:
         }
         if (out.size() < k) return failure(invalid_argument(2));
         if (st_.rec.available() < k) return failure(make_error(error_code::records_exhausted, k, allocation_capacity));
-        if (stranded_overflow_) return failure(make_error(error_code::undo_incomplete, 0, st_.stats.stranded));
+        if (stranded_.overflowed()) return failure(make_error(error_code::undo_incomplete, 0, st_.stats.stranded));
         std::array<call_plan, max_range_parts> plans;
         std::uint64_t halves = 0;
         for (std::size_t i = 0; i < k; ++i) {
@@ -392,13 +383,7 @@ public:
         }
         for (std::uint32_t i = 0; i < untyped_capacity; ++i)
             if (gone[i]) st_.ut.release(i);
-        for (std::size_t i = stranded_n_; i-- > 0;)
-            if (stranded_[i].root == root) {
-                st_.slots.give(stranded_[i].slot, 1);
-                --st_.stats.stranded;
-                stranded_[i] = stranded_[--stranded_n_];
-                stranded_[stranded_n_] = detail::stranded_slot{};
-            }
+        stranded_.release(root, st_.slots, st_.stats);
         detail::untyped_desc& r = st_.ut[root];
         r.children = 0;
         r.lo = r.hi = r.holder = no_index;
@@ -455,39 +440,13 @@ public:
     }
 
 private:
-    [[nodiscard]] constexpr result<std::uint64_t> frames_for(std::uint64_t bytes) const noexcept {
-        if (bytes == 0) return failure(invalid_argument(0));
-        const std::uint64_t g = std::uint64_t{1} << C.granule_bits;
-        if ((bytes & (g - 1)) != 0) return failure(make_error(error_code::misaligned, bytes, C.granule_bits));
-        return bytes >> C.granule_bits;
-    }
-
-    /// The kernel's checks on type and size (decodeUntypedInvocation, in its
-    /// order), then the request's own. Returns object_bits.
-    [[nodiscard]] static constexpr result<unsigned> check_request(kernel::object_type type, std::uint64_t size_bits,
-                                                                  std::uint64_t count, memory mem) noexcept {
-        constexpr kernel::arch_traits t = state_type::arch;
-        const auto ti = static_cast<std::size_t>(type);
-        if (ti >= types_.size() || !types_[ti].exists) return failure(invalid_argument(0));
-        const detail::type_info& info = types_[ti];
-        if (size_bits >= t.word_bits) return failure(range_error(0, t.max_untyped_bits));
-        const std::uint64_t bits = info.variable ? size_bits + info.add : info.bits;
-        if (bits > t.max_untyped_bits) return failure(range_error(0, t.max_untyped_bits));
-        if (info.variable && size_bits < info.min) return failure(invalid_argument(1));
-        if (count == 0) return failure(range_error(1, C.target.fan_out_limit));
-        if (count > slot_capacity) return failure(make_error(error_code::slots_exhausted, count, slot_capacity));
-        if (mem == memory::device && !info.device_ok)
-            return failure(make_error(error_code::device_mismatch, static_cast<std::uint64_t>(type)));
-        return static_cast<unsigned>(bits);
-    }
-
     [[nodiscard]] constexpr result<allocation> allocate_impl(kernel::object_type type, std::uint64_t size_bits,
                                                              std::uint64_t count, memory mem, bool range, bool fixed,
                                                              kernel::paddr_t at) noexcept {
-        auto bits = check_request(type, size_bits, count, mem);
+        auto bits = checks::check(type, size_bits, count, mem);
         if (!bits) return failure(bits.error());
         if (st_.rec.available() == 0) return failure(make_error(error_code::records_exhausted, 1, allocation_capacity));
-        if (stranded_overflow_) return failure(make_error(error_code::undo_incomplete, 0, st_.stats.stranded));
+        if (stranded_.overflowed()) return failure(make_error(error_code::undo_incomplete, 0, st_.stats.stranded));
         call_plan p;
         const plan_request q{type, size_bits, *bits, count, mem == memory::device, fixed, at};
         // Plan on unchanged state. Slots are the one table touched while planning
@@ -546,45 +505,15 @@ private:
             release_plan_slots(p);
             return cause;
         }
-        if (p.stranded_overflow) { // more than one undo can record: keep every slot of the plan
-            for (std::size_t i = 0; i < p.takes_n; ++i) st_.stats.stranded += p.takes[i].count;
-            stranded_overflow_ = true;
-        } else {
-            const std::uint32_t root = st_.ut.root_above(p.block);
-            for (std::size_t t = p.takes_n; t-- > 0;) {
-                const detail::slot_take& k = p.takes[t];
-                backend::slot_t from = k.first;
-                for (backend::slot_t s = k.first; s < k.first + k.count; ++s) {
-                    if (!is_stranded(p, s)) continue;
-                    if (s > from) st_.slots.give(from, s - from);
-                    from = s + 1;
-                    ++st_.stats.stranded;
-                    if (stranded_n_ < detail::stranded_capacity)
-                        stranded_[stranded_n_++] = detail::stranded_slot{s, root};
-                    else
-                        stranded_overflow_ = true; // kept for good; the allocator refuses further requests
-                }
-                if (k.first + k.count > from) st_.slots.give(from, k.first + k.count - from);
-            }
-        }
-        p.takes_n = 0;
+        stranded_.keep(p, st_.ut.root_above(p.block), st_.slots, st_.stats);
         error e = make_error(error_code::undo_incomplete, p.stranded_n ? p.stranded[0] : 0, p.stranded_n);
         e.argument = static_cast<std::uint64_t>(cause.code);
         return e;
     }
-    [[nodiscard]] static constexpr bool is_stranded(const call_plan& p, backend::slot_t s) noexcept {
-        for (std::size_t i = 0; i < p.stranded_n; ++i)
-            if (p.stranded[i] == s) return true;
-        return false;
-    }
-
-    static constexpr std::array<detail::type_info, detail::object_types> types_ = detail::type_table(C.target);
 
     state_type st_;
     [[no_unique_address]] Strategy strategy_{};
-    std::array<detail::stranded_slot, detail::stranded_capacity> stranded_{};
-    std::size_t stranded_n_ = 0;
-    bool stranded_overflow_ = false;
+    stranded_slots<slot_manager_type> stranded_{};
 };
 
 /// The option-pack surface: allocator<Backend, target<...>, split<buddy>, ...>.

@@ -8,10 +8,12 @@
 
 // errors, results and the allocator
 #include <retype/allocator.hpp>
+#include <retype/allocator/checks.hpp>
 #include <retype/allocator/executor.hpp>
 #include <retype/allocator/record_table.hpp>
 #include <retype/allocator/request.hpp>
 #include <retype/allocator/slot_manager.hpp>
+#include <retype/allocator/stranded.hpp>
 #include <retype/allocator/types.hpp>
 #include <retype/allocator/untyped_table.hpp>
 #include <retype/error.hpp>
