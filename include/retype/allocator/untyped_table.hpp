@@ -67,7 +67,7 @@ public:
         ut_[i].listed = detail::no_class;
         if (lists_.empty(cls)) nonempty_[cls / 64] &= ~(std::uint64_t{1} << (cls % 64));
     }
-    /// The first class >= bits of kind `device` with a descriptor on its list, or 64.
+    /// The first class >= bits of kind `device` with a descriptor on its list, or a value >= 64 if none.
     [[nodiscard]] constexpr unsigned first_class_from(bool device, unsigned bits) const noexcept {
         if (bits >= 64) return 64;
         return static_cast<unsigned>(std::countr_zero(nonempty_[device ? 1 : 0] >> bits)) + bits;
