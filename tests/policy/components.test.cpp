@@ -99,22 +99,23 @@ struct scripted {
     }
     constexpr result<void> cnode_revoke(backend::slot_t) { return {}; }
 };
-constexpr call_plan five_endpoints() {
-    call_plan p;
+// Filled in place: a plan is never copied (its tables are left uninitialised).
+constexpr void five_endpoints(call_plan& p) {
     p.steps[0] = detail::step{1, kernel::object_type::endpoint, 0, 4, 100, 5, 0x1000};
     p.n = 1;
-    return p;
 }
 constexpr bool executor_batches_and_undoes() {
     scripted b;
     usage u{};
-    call_plan p = five_endpoints();
+    call_plan p;
+    five_endpoints(p);
     if (!executor<scripted>::execute(b, p, u, 2) || b.n != 3 || u.retypes != 3) return false;
     if (b.calls[1].dest != 102 || b.calls[1].count != 2 || b.calls[2].dest != 104 || b.calls[2].count != 1)
         return false;
     scripted f{.fail_call = 2, .refuse = 102};
     usage v{};
-    call_plan q = five_endpoints();
+    call_plan q;
+    five_endpoints(q);
     if (executor<scripted>::execute(f, q, v, 2).error() != not_enough_memory(0)) return false;
     // Made 100..103; deleted 103, 101, 100 (102 refused twice: stranded).
     return f.d == 3 && f.deleted[0] == 103 && f.deleted[1] == 101 && f.deleted[2] == 100 && q.stranded_n == 1 &&
