@@ -93,3 +93,38 @@ TEST_F(Request, CountZeroIsTheKernelsRange) {
 }
 
 } // namespace
+
+// A user's alignment source models alignment_source and is asked directly:
+// this one is the kernel's rule under another name, so watermark places as
+// with align_on::pptr (TCB at 0x400000, an endpoint right after it at
+// 0x400800, then a 4 KiB frame aligned up to 0x401000).
+namespace {
+struct my_pptr {
+    static constexpr align_source value = align_source::custom;
+    static constexpr bool kernel_rule = true;
+    static constexpr bool aligned(const kernel::arch_traits& t, kernel::paddr_t p, unsigned bits) noexcept {
+        return alignment::pptr::aligned(t, p, bits);
+    }
+    static constexpr std::uint64_t offset(const kernel::arch_traits& t, kernel::paddr_t base, std::uint64_t used,
+                                          unsigned bits) noexcept {
+        return alignment::pptr::offset(t, base, used, bits);
+    }
+};
+static_assert(alignment_source<my_pptr>);
+
+TEST(AlignmentSource, AUsersOwn) {
+    auto m = std::make_unique<model_t>(x86);
+    allocator<model_t, target<x86>, split<strategy::watermark>, align<my_pptr>, max_slots<16>> a(*m);
+    static_assert(std::is_same_v<decltype(a)::alignment_type, my_pptr>);
+    ASSERT_TRUE(a.add_slots(64, 16));
+    ASSERT_TRUE(a.add_untyped(1, 0x400000, 22, false));
+    auto t = a.allocate(tcb());
+    auto e = a.allocate(endpoint());
+    auto f = a.allocate(frames(object_type::frame_4k));
+    ASSERT_TRUE(t && e && f);
+    EXPECT_EQ(t->paddr, 0x400000u);
+    EXPECT_EQ(e->paddr, 0x400800u);
+    EXPECT_EQ(f->paddr, 0x401000u);
+    EXPECT_EQ(m->paddr(f->slot), 0x401000u);
+}
+} // namespace
