@@ -17,6 +17,28 @@ struct failure {
     constexpr explicit failure(error e) noexcept : value(e) {}
 };
 
+namespace detail {
+/// A result's value or error. For the usual small trivially copyable T the two
+/// share storage, so a successful result costs the value alone (no 56-byte
+/// error written on every return); otherwise both are members.
+template <class T, bool Shared = std::is_trivially_copyable_v<T>&& std::is_trivially_destructible_v<T>>
+struct result_storage {
+    T value_{};
+    retype::error error_{};
+    constexpr explicit result_storage(T v) noexcept(std::is_nothrow_move_constructible_v<T>) : value_(std::move(v)) {}
+    constexpr explicit result_storage(const retype::error& e) noexcept : error_(e) {}
+};
+template <class T>
+struct result_storage<T, true> {
+    union {
+        T value_;
+        retype::error error_;
+    };
+    constexpr explicit result_storage(T v) noexcept : value_(v) {}
+    constexpr explicit result_storage(const retype::error& e) noexcept : error_(e) {}
+};
+} // namespace detail
+
 /// Either a T or an error. T must be default-constructible (every value type in
 /// retype is a small aggregate), which keeps the type literal and trivially simple.
 template <class T>
@@ -24,8 +46,8 @@ class [[nodiscard]] result {
     static_assert(std::is_default_constructible_v<T>, "retype: result<T> needs a default-constructible T");
 
 public:
-    constexpr result(T v) noexcept(std::is_nothrow_move_constructible_v<T>) : value_(std::move(v)), ok_(true) {}
-    constexpr result(failure f) noexcept : error_(f.value), ok_(false) {}
+    constexpr result(T v) noexcept(std::is_nothrow_move_constructible_v<T>) : s_(std::move(v)), ok_(true) {}
+    constexpr result(failure f) noexcept : s_(f.value), ok_(false) {}
 
     [[nodiscard]] constexpr bool has_value() const noexcept { return ok_; }
     constexpr explicit operator bool() const noexcept { return ok_; }
@@ -33,11 +55,11 @@ public:
     /// Requires: has_value().
     [[nodiscard]] constexpr T& value() & {
         Expects(ok_);
-        return value_;
+        return s_.value_;
     }
     [[nodiscard]] constexpr const T& value() const& {
         Expects(ok_);
-        return value_;
+        return s_.value_;
     }
     constexpr T& operator*() & { return value(); }
     constexpr const T& operator*() const& { return value(); }
@@ -47,12 +69,11 @@ public:
     /// Requires: !has_value().
     [[nodiscard]] constexpr const retype::error& error() const {
         Expects(!ok_);
-        return error_;
+        return s_.error_;
     }
 
 private:
-    T value_{};
-    retype::error error_{};
+    detail::result_storage<T> s_;
     bool ok_;
 };
 

@@ -8,11 +8,21 @@
 
 // errors, results and the allocator
 #include <retype/allocator.hpp>
+#include <retype/allocator/checks.hpp>
+#include <retype/allocator/executor.hpp>
+#include <retype/allocator/record_table.hpp>
+#include <retype/allocator/request.hpp>
+#include <retype/allocator/slot_manager.hpp>
+#include <retype/allocator/stranded.hpp>
+#include <retype/allocator/types.hpp>
+#include <retype/allocator/untyped_table.hpp>
 #include <retype/error.hpp>
+#include <retype/error_format.hpp>
 #include <retype/result.hpp>
 
 // the constexpr kernel model
 #include <retype/kernel/arch.hpp>
+#include <retype/kernel/arch_names.hpp>
 #include <retype/kernel/boot.hpp>
 #include <retype/kernel/libsel4_config.hpp>
 #include <retype/kernel/machine.hpp>
@@ -31,6 +41,10 @@
 #include <retype/policy/metadata_placement.hpp>
 #include <retype/policy/options.hpp>
 #include <retype/policy/placement.hpp>
+#include <retype/policy/split/binary_search.hpp>
+#include <retype/policy/split/buddy.hpp>
+#include <retype/policy/split/halving.hpp>
+#include <retype/policy/split/watermark.hpp>
 #include <retype/policy/split_strategy.hpp>
 #include <retype/policy/target.hpp>
 

@@ -58,7 +58,7 @@ void expect_refused_unchanged(A& a, const model_t& m, const bootinfo_view& v, co
 TEST(add_bootinfo, more_untypeds_than_descriptors_fails_before_any_change) {
     model_t m(x86);
     alloc_t<2, 8, 64> a(m); // 2 descriptors, 3 untypeds
-    expect_refused_unchanged(a, m, view_of(three), make_error(error_code::capacity_exhausted, 3, 2));
+    expect_refused_unchanged(a, m, view_of(three), make_error(error_code::untypeds_exhausted, 3, 2));
 }
 
 TEST(add_bootinfo, a_bad_last_untyped_leaves_the_earlier_ones_out_too) {
@@ -75,7 +75,8 @@ TEST(add_bootinfo, a_bad_last_untyped_leaves_the_earlier_ones_out_too) {
     expect_refused_unchanged(a, m, view_of(tiny), range_error(4, 47));
     // RAM beyond the kernel window (x86_64: PADDR_TOP 0x7f80000000).
     constexpr boot_untyped high[] = {{0x100000, 20, false}, {0x8000000000, 12, false}};
-    expect_refused_unchanged(a, m, view_of(high), make_error(error_code::out_of_window, 0x8000000000, 0x7f80000000));
+    expect_refused_unchanged(a, m, view_of(high),
+                             make_error(error_code::outside_kernel_window, 0x8000000000, 0x7f80000000));
     // An untyped slot inside the empty range: untyped slots 10..12, empty from 12.
     expect_refused_unchanged(a, m, bootinfo_view{10, three, 12, 100}, make_error(error_code::overlap, 12, 12));
     // Then the good bootinfo goes in whole.
@@ -109,8 +110,8 @@ constexpr error_code one_frame_with() {
 }
 // Exactly the rule's capacities suffice; one descriptor or one slot fewer does not.
 static_assert(one_frame_with<18, 1, 17>() == error_code{});
-static_assert(one_frame_with<17, 1, 17>() == error_code::capacity_exhausted);
-static_assert(one_frame_with<18, 1, 16>() == error_code::capacity_exhausted);
+static_assert(one_frame_with<17, 1, 17>() == error_code::untypeds_exhausted);
+static_assert(one_frame_with<18, 1, 16>() == error_code::slots_exhausted);
 
 // Records: one per live allocation; the second of two live allocations needs a second record.
 constexpr bool records_rule() {
@@ -121,7 +122,7 @@ constexpr bool records_rule() {
     if (!add_bootinfo(a, bootinfo_view{10, two_mib, 13, 4000})) return false;
     auto x = a.allocate(object_type::frame_4k);
     auto y = a.allocate(object_type::frame_4k);
-    return x && !y && y.error() == make_error(error_code::capacity_exhausted, 1, 1);
+    return x && !y && y.error() == make_error(error_code::records_exhausted, 1, 1);
 }
 static_assert(records_rule());
 
@@ -196,7 +197,7 @@ TEST(add_bootinfo, takes_a_seL4_BootInfo) {
         const auto before = s->snapshot();
         auto refused = add_bootinfo(*s, bi, short_b.window().cptr_base);
         ASSERT_FALSE(refused);
-        EXPECT_EQ(refused.error(), make_error(error_code::out_of_window, 2 + (4096 - 0x42), 100));
+        EXPECT_EQ(refused.error(), make_error(error_code::cspace_too_small, 2 + (4096 - 0x42), 100));
         EXPECT_TRUE(s->snapshot() == before);
     }
     auto a = std::make_unique<sel4_alloc>(b);

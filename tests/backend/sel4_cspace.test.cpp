@@ -150,7 +150,9 @@ TEST(sel4_cspace, a_two_level_cspace_holds_a_2_GiB_guest_at_4_KiB) {
                                                  .cptr_depth = 64,
                                                  .slots = l2_slots});
         ASSERT_TRUE(first);
-        ASSERT_TRUE(a->add_slots(*first, l2_slots));
+        auto added_slots = a->add_slots(*first, l2_slots);
+        ASSERT_TRUE(added_slots) << i << ": " << name(added_slots.error().code)
+                                 << " value=" << added_slots.error().value << " limit=" << added_slots.error().limit;
     }
     // 5. The guest: eight ranges of 256 MiB, 2^16 frames each, each in one CNode.
     std::uint64_t frames = 0;

@@ -1,11 +1,33 @@
-// The positive twin: the same options, valid, in two orders, name one type.
+// The positive twin of every compile-fail test: the same options, valid, in two
+// orders, name one type; every spelling of one option names the same type.
 #include <retype/allocator.hpp>
+
+#include <type_traits>
+
 using namespace retype;
 constexpr kernel::config x86{.target = kernel::arch::x86_64};
-#include <type_traits>
 constexpr kernel::config a32{.target = kernel::arch::aarch32};
 using A = allocator<backend::null_backend, target<x86>, split<buddy>, align_on::paddr, granule<30>>;
 using B = allocator<backend::null_backend, granule<30>, align_on::paddr, split<buddy>, target<x86>>;
 static_assert(std::is_same_v<A, B>);
 using C = allocator<backend::null_backend, target<a32>, granule<16>, free_list<array>>;
 static_assert(sizeof(A) > 0 && sizeof(C) > 0);
+// One option per axis (twin of duplicate_option, conflicting_*, duplicate_capacity).
+using D = allocator<backend::null_backend, target<x86>, split<strategy::watermark>, max_slots<64>>;
+static_assert(sizeof(D) > 0);
+// The namespaced spellings are the short ones (twin of not_a_strategy, not_an_alignment_source, bad_free_list).
+static_assert(std::is_same_v<A, allocator<backend::null_backend, target<x86>, split<strategy::buddy>,
+                                          align<alignment::paddr>, granule<30>>>);
+static_assert(
+    std::is_same_v<C, allocator<backend::null_backend, target<a32>, granule<16>, free_list<free_lists::array>>>);
+// Defaults spelled out are the defaults.
+static_assert(std::is_same_v<allocator<backend::null_backend, target<x86>>,
+                             allocator<backend::null_backend, target<x86>, split<buddy>, align_on::pptr,
+                                       free_list<free_lists::array>, granule<12>>>);
+// A strategy that models split_strategy_for (twin of strategy_without_plan):
+// watermark under another name.
+struct my_watermark : strategy::watermark {
+    static constexpr split_kind value = split_kind::custom;
+};
+using E = allocator<backend::null_backend, target<x86>, split<my_watermark>>;
+static_assert(std::is_same_v<E::strategy_type, my_watermark>);

@@ -4,11 +4,12 @@
 // from bootinfo at run time), add_bootinfo, an allocation and a free. The
 // libsel4 calls and the bootinfo are the root_task_* declarations below, which
 // the test defines as stubs (they stand for libsel4, not for the C++ runtime).
-// ROOT_TASK_FREE_LIST_ARRAY selects free_list<array>; otherwise the default.
+// ROOT_TASK_FREE_LIST_INTRUSIVE selects free_list<intrusive>; otherwise the default (free_list<array>).
 #include <cstdint>
 #include <retype/allocator.hpp>
 #include <retype/backend/bootinfo.hpp>
 #include <retype/backend/sel4.hpp>
+#include <type_traits>
 extern "C" {
 int root_task_untyped_retype(std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t, std::uint64_t,
                              std::uint64_t, std::uint64_t);
@@ -35,10 +36,11 @@ struct syscalls {
 };
 using backend_t = retype::backend::basic_sel4_backend<syscalls>;
 constexpr retype::kernel::config cfg{.target = retype::kernel::arch::aarch64};
-#if ROOT_TASK_FREE_LIST_ARRAY
-using allocator_t = retype::allocator<backend_t, retype::target<cfg>, retype::free_list<retype::array>>;
+#if ROOT_TASK_FREE_LIST_INTRUSIVE
+using allocator_t = retype::allocator<backend_t, retype::target<cfg>, retype::free_list<retype::intrusive>>;
 #else
 using allocator_t = retype::allocator<backend_t, retype::target<cfg>>;
+static_assert(std::is_trivially_destructible_v<allocator_t>, "the default composition needs no atexit");
 #endif
 } // namespace
 extern "C" int root_task_start(std::uint64_t base, std::uint64_t end) {

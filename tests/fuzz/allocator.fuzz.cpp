@@ -1,9 +1,15 @@
 // libFuzzer target: random operation sequences on the allocators, each against
-// the kernel-model backend. The same input drives three allocators (watermark,
-// buddy with the Boost.Intrusive free list, binary_search with the array free
-// list). After every operation:
-// - a failed call left the allocator (snapshot) and the kernel model exactly
-//   as they were (check-then-commit);
+// the kernel-model backend behind a wrapper that refuses chosen calls. The same
+// input drives three allocators (watermark, buddy with the Boost.Intrusive free
+// list, binary_search with the array free list) and reaches every public
+// operation: add_slots (a second range), add_untyped, allocate (positional and
+// request), allocate_at, allocate_range, allocate_range_at,
+// allocate_range_across, free, reset and the queries. After every operation:
+// - a failed call that met no refused backend call left the allocator
+//   (snapshot) and the kernel model exactly as they were (check-then-commit);
+// - whatever happened (refused calls included), the allocator and the model
+//   describe the same objects: every slot the allocator would hand out is
+//   empty in the model, and every live record's objects are in their slots;
 // - a successful allocation is where the allocator says: every object's slot is
 //   occupied in the model, the model put object 0 at the predicted paddr with
 //   the predicted size, the memory kind is the one asked for, and it overlaps
@@ -12,14 +18,18 @@
 // - the allocator's count of live allocations matches ours.
 #include <fuzz_input.hpp>
 
+#include "../policy/faulty_backend.hpp"
+
 #include <retype/allocator.hpp>
 #include <retype/backend/model.hpp>
 
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <memory>
+#include <span>
 #include <vector>
 
 namespace {
@@ -35,9 +45,10 @@ using kernel::object_type;
 
 constexpr kernel::config x86{.target = kernel::arch::x86_64};
 using model_t = backend::model<96, 512>;
+using faulty_t = test::faulty<model_t>;
 
 template <class Split, class FreeList>
-using alloc_t = allocator<model_t, target<x86>, split<Split>, align_on::pptr, max_untypeds<64>, max_slots<256>,
+using alloc_t = allocator<faulty_t, target<x86>, split<Split>, align_on::pptr, max_untypeds<64>, max_slots<256>,
                           free_list<FreeList>>;
 
 // Every type name, including ones x86_64 lacks (sched_context without MCS, vcpu
@@ -51,17 +62,18 @@ constexpr object_type types[] = {
     object_type::section,
 };
 
-constexpr backend::slot_t first_slot = 1024;
+constexpr backend::slot_t first_slot = 200; // [200, 400), then [420, 476) when op 12 adds it
 struct boot_untyped {
     backend::slot_t slot;
     kernel::paddr_t paddr;
     unsigned size_bits;
     bool device;
 };
-// Size-aligned, inside x86_64's kernel window (RAM) or above it (device).
+// Size-aligned, inside x86_64's kernel window (RAM) or above it (device); the
+// first two RAM untypeds are adjacent, so a range can span them.
 constexpr boot_untyped boot[] = {
     {1, 0x400000, 22, false},
-    {2, 0x1000000, 16, false},
+    {2, 0x800000, 16, false},
     {3, 0x80000000, 12, false},
     {4, 0xfe000000, 20, true},
 };
@@ -72,11 +84,32 @@ bool overlaps(const allocation& a, const allocation& b) {
     return a.paddr < b_end && b.paddr < a_end;
 }
 
+/// The slots the allocator would hand out now: its runs and its two caches.
+template <class S>
+std::vector<backend::slot_t> free_slots(const S& s) {
+    const auto slot = [&](std::uint64_t off) {
+        for (std::size_t i = 0; i < s.slot_ranges_n; ++i)
+            if (off - s.slot_ranges[i].base < s.slot_ranges[i].count)
+                return s.slot_ranges[i].first + (off - s.slot_ranges[i].base);
+        fail("a free slot offset outside every range");
+    };
+    std::vector<backend::slot_t> out;
+    for (std::size_t i = 0; i < s.slot_runs_n; ++i)
+        for (std::uint64_t k = 0; k < s.slot_runs[i].count; ++k) out.push_back(slot(s.slot_runs[i].first + k));
+    for (std::size_t i = 0; i < s.singles.n; ++i) out.push_back(slot(s.singles.entries[i]));
+    for (std::size_t i = 0; i < s.pairs.n; ++i) {
+        out.push_back(slot(s.pairs.entries[i]));
+        out.push_back(slot(s.pairs.entries[i]) + 1);
+    }
+    return out;
+}
+
 template <class Split, class FreeList>
 void run(fuzz::input in) {
     auto m = std::make_unique<model_t>(x86);
-    auto a = std::make_unique<alloc_t<Split, FreeList>>(*m);
-    if (!a->add_slots(first_slot, 256)) fail("setup: add_slots");
+    auto f = std::make_unique<faulty_t>(*m);
+    auto a = std::make_unique<alloc_t<Split, FreeList>>(*f);
+    if (!a->add_slots(first_slot, 200)) fail("setup: add_slots");
     for (const auto& u : boot)
         if (!a->add_untyped(u.slot, u.paddr, u.size_bits, u.device)) fail("setup: add_untyped");
 
@@ -96,20 +129,39 @@ void run(fuzz::input in) {
             if (overlaps(x, y)) fail("overlaps a live allocation");
         live.push_back(x);
     };
+    // Whatever the backend refused: both sides describe the same objects.
+    const auto check_consistent = [&] {
+        const auto s = a->snapshot();
+        for (backend::slot_t slot : free_slots(s))
+            if (m->occupied(slot)) fail("a slot the allocator would hand out is occupied");
+        for (const auto& r : s.records)
+            if (r.live)
+                for (std::uint64_t i = 0; i < r.count; ++i)
+                    if (!m->occupied(r.slot + i)) fail("a live record's object is gone from the model");
+        // Allocations a refused delete shrank (watermark keeps the caps still there).
+        std::erase_if(live, [&](const allocation& y) { return !a->live(y.id); });
+        for (auto& y : live) y.count = s.records[y.id.index].count; // 0: only its paddings are left
+    };
 
     int ops = 0;
+    bool second_range = false;
     while (!in.empty() && ops++ < 128) {
         before = a->snapshot();
         *m_before = *m;
+        const std::uint64_t refused = f->refused;
         bool ok = true;
-        const std::uint8_t op = in.u8() % 8;
+        const std::uint8_t op = in.u8() % 14;
         const object_type type = types[in.below(std::size(types))];
         const std::uint64_t size_bits = in.below(26);
         const memory mem = in.below(4) == 0 ? memory::device : memory::ram;
         switch (op) {
         case 0:
         case 1: {
-            auto r = a->allocate(type, size_bits, in.below(6), mem);
+            auto r =
+                op == 0
+                    ? a->allocate(type, size_bits, in.below(6), mem)
+                    : a->allocate(request{
+                          .type = type, .size_bits = in.below(2) ? size_bits : 0, .count = in.below(6), .mem = mem});
             ok = r.has_value();
             if (ok) check_new(*r, mem);
             break;
@@ -156,7 +208,7 @@ void run(fuzz::input in) {
             for (const auto& y : live) known = known || y.id == bogus;
             auto r = a->free(bogus);
             ok = r.has_value();
-            if (ok && !known) fail("freed an id nobody allocated"); // freed something nobody allocated
+            if (ok && !known) fail("freed an id nobody allocated");
             if (ok) std::erase_if(live, [&](const allocation& y) { return y.id == bogus; });
             break;
         }
@@ -172,9 +224,61 @@ void run(fuzz::input in) {
             }
             break;
         }
+        case 8: { // a range at an address, granule-aligned or not
+            const auto& u = boot[in.below(std::size(boot))];
+            const kernel::paddr_t at = u.paddr + (in.below(64) << (in.below(4) ? 12 : 11));
+            const std::uint64_t bytes = (1 + in.below(8)) << 12;
+            const memory kind = u.device ? memory::device : memory::ram;
+            auto r = a->allocate_range_at(bytes, at, kind);
+            ok = r.has_value();
+            if (ok) check_new(*r, kind);
+            break;
+        }
+        case 9: { // a range across the two adjacent RAM untypeds
+            const kernel::paddr_t at = boot[1].paddr - (in.below(8) << 12);
+            const std::uint64_t bytes = (1 + in.below(16)) << 12;
+            std::array<allocation, 4> parts{};
+            auto r = a->allocate_range_across(bytes, at, std::span<allocation>(parts).first(1 + in.below(4)));
+            ok = r.has_value();
+            if (ok)
+                for (std::size_t i = 0; i < *r; ++i) check_new(parts[i], memory::ram);
+            break;
+        }
+        case 10: { // arm a refusal: the next few calls of one kind
+            const std::uint64_t which = in.below(4);
+            const std::uint64_t nth = 1 + in.below(4);
+            if (which == 0) f->fail_retype = nth;
+            if (which == 1) f->fail_delete = nth;
+            if (which == 2) f->fail_revoke = nth;
+            if (which == 3) f->refuse_deletes = in.below(3);
+            continue;
+        }
+        case 11: { // bad or overlapping slot ranges, and an untyped in a managed slot
+            auto r = in.below(2) ? a->add_slots(first_slot + in.below(200), 1 + in.below(40))
+                                 : a->add_untyped(first_slot + in.below(200), 0x10000000, 12, false);
+            ok = r.has_value();
+            if (ok) fail("an overlapping range or slot was accepted");
+            break;
+        }
+        case 12: { // the second range, once
+            if (second_range) continue;
+            second_range = true;
+            if (!a->add_slots(420, 56)) fail("second range refused");
+            ok = true;
+            break;
+        }
+        case 13: { // the queries, on any state
+            (void)a->free_bytes(mem);
+            (void)a->largest_block(mem);
+            (void)a->stats();
+            continue;
+        }
         default: break;
         }
-        if (!ok && (!(a->snapshot() == before) || !(*m == *m_before))) fail("failed call changed the state");
+        const bool refusals = f->refused != refused;
+        if (!ok && !refusals && (!(a->snapshot() == before) || !(*m == *m_before)))
+            fail("failed call changed the state");
+        if (refusals) check_consistent();
         if (a->stats().allocations != live.size()) fail("live allocation count differs");
     }
 }

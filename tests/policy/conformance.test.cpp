@@ -82,9 +82,10 @@ TYPED_TEST(Conformance, BadInputLeavesEverythingUnchanged) {
     this->rejects([&] { return a.allocate(object_type::endpoint, 0, 0); }, error_code::range_error);
     this->rejects([&] { return a.allocate(object_type::tcb, 0, 1, memory::device); }, error_code::device_mismatch);
     this->rejects([&] { return a.allocate(object_type::untyped, t.max_untyped_bits); }, error_code::not_enough_memory);
-    this->rejects([&] { return a.allocate(object_type::endpoint, 0, 449); }, error_code::range_error);
-    this->rejects([&] { return a.allocate(object_type::endpoint, 0, 448); }, error_code::capacity_exhausted);
-    this->rejects([&] { return a.allocate_at(object_type::frame_4k, 0, 0x7000); }, error_code::out_of_window);
+    // More objects than max_slots (448) can ever hold, then more than are free.
+    this->rejects([&] { return a.allocate(object_type::endpoint, 0, 449); }, error_code::slots_exhausted);
+    this->rejects([&] { return a.allocate(object_type::endpoint, 0, 448); }, error_code::slots_exhausted);
+    this->rejects([&] { return a.allocate_at(object_type::frame_4k, 0, 0x7000); }, error_code::not_in_untyped);
     this->rejects(
         [&] { return a.allocate_at(object_type::frame_4k, 0, test::bootinfo<TypeParam::cfg>()[1].paddr + 0x800); },
         error_code::misaligned);
@@ -100,9 +101,8 @@ TYPED_TEST(Conformance, BadInputLeavesEverythingUnchanged) {
     this->rejects([&] { return a.add_untyped(20, u.paddr + 0x10, 12, false); }, error_code::misaligned);
     this->rejects([&] { return a.add_untyped(70, 0xf0000000, 12, true); }, error_code::overlap); // a managed slot
     this->rejects([&] { return a.add_untyped(21, 0xf0000000, 60, true); }, error_code::range_error);
-    // A second slot range is fine when disjoint (tests/policy/slot_windows.test.cpp); one overlapping
-    // the managed range [64, 512) is not.
-    this->rejects([&] { return a.add_slots(500, 20); }, error_code::overlap);
+    this->rejects([&] { return a.add_slots(100, 4); }, error_code::overlap);      // inside [64, 512)
+    this->rejects([&] { return a.add_slots(1000, 4); }, error_code::range_error); // all 448 slots given
     // Freed twice.
     auto e = a.allocate(object_type::endpoint);
     ASSERT_TRUE(e);

@@ -110,8 +110,10 @@ TYPED_TEST(Differential, EveryPredictionMatchesTheModel) {
                 ASSERT_FALSE(TypeParam::pptr) << "a kernel-virtual prediction was contradicted";
                 ++mispredicted;
             } else {
-                ASSERT_TRUE(c == error_code::not_enough_memory || c == error_code::capacity_exhausted ||
-                            c == error_code::overlap || c == error_code::misaligned || c == error_code::out_of_window ||
+                ASSERT_TRUE(c == error_code::not_enough_memory || c == error_code::untypeds_exhausted ||
+                            c == error_code::records_exhausted || c == error_code::slots_exhausted ||
+                            c == error_code::overlap || c == error_code::misaligned ||
+                            c == error_code::not_in_untyped || c == error_code::spans_untypeds ||
                             c == error_code::device_mismatch)
                     << name(c);
                 if (check_unchanged) {

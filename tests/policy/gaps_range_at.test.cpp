@@ -144,13 +144,13 @@ TYPED_TEST(RangeAt, FreedRangeCanBeTakenAgain) {
 TYPED_TEST(RangeAt, OutsideEveryUntypedChangesNothing) {
     // 0x900000000: above the RAM untyped (ends 0x800000000), below the device one.
     this->expect_unchanged_failure([&] { return this->a->allocate_range_at(2 * this->gran, 0x900000000ULL); },
-                                   error_code::out_of_window);
+                                   error_code::not_in_untyped);
     // Starts in the RAM untyped, runs past its end (last granule + one more).
     this->expect_unchanged_failure(
         [&] {
             return this->a->allocate_range_at(2 * this->gran, ram_base + (std::uint64_t{1} << root_bits) - this->gran);
         },
-        error_code::out_of_window);
+        error_code::spans_untypeds);
 }
 
 TYPED_TEST(RangeAt, OverlapWithAnAllocationChangesNothing) {
@@ -266,21 +266,24 @@ TEST(RangeAtSeed003, WatermarkPptrPlacesTheFrames) {
     EXPECT_EQ(r->retypes, 5u);
 }
 
-// watermark, paddr: the first padding untyped (2^39 at 0x8000000000) lands where
-// predicted; the second is predicted 2^40 at paddr 0x10000000000, but the kernel
-// aligns its pptr (2^39) up to 2^40: offset 2^40, paddr 0x18000000000. The
-// allocator reports the misprediction (value = predicted, limit = actual) and
-// undoes its retypes: no frame, no live allocation.
+// watermark, paddr: paddings by physical alignment from 0x8000000000 to the
+// target are 2^39, 2^40, 2^41, 2^42, 2^42, 2^41 (each the largest paddr-aligned
+// one that ends at or before it). The kernel aligns offsets (pptr 0 at the
+// base): it puts them at offsets 0, 2^40, 2^41, 2^42, 2^43, 0xc0000000000,
+// ending at offset 0xe0000000000, so the first 2 MiB frame would land at
+// 0x8000000000 + 0xe0000000000 = 0xe8000000000. The allocator sees this in its
+// plan, before any call (value = predicted frame, limit = the kernel's).
 TEST(RangeAtSeed003, WatermarkPaddrReportsTheMisprediction) {
     auto m = std::make_unique<model_t>(x86);
     std::unique_ptr<seed3_t<split<watermark>, align_on::paddr>> a;
     auto r = seed3_range(*m, a);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, error_code::mispredicted);
-    EXPECT_EQ(r.error().value, 0x10000000000ULL);
-    EXPECT_EQ(r.error().limit, 0x18000000000ULL);
+    EXPECT_EQ(r.error().value, 0xe0000000000ULL);
+    EXPECT_EQ(r.error().limit, 0xe8000000000ULL);
     EXPECT_EQ(a->stats().allocations, 0u);
     EXPECT_EQ(a->stats().slots, 0u);
+    EXPECT_EQ(a->stats().retypes, 0u);
     for (backend::slot_t s = first_empty; s < first_empty + empty_count; ++s)
         EXPECT_FALSE(m->occupied(s)) << "slot " << s;
 }

@@ -1,6 +1,8 @@
 // The policy matrix every conformance and differential test runs over.
 #pragma once
 
+#include "../../examples/custom_strategy/address_ordered.hpp"
+
 #include <retype/allocator.hpp>
 #include <retype/backend/model.hpp>
 
@@ -23,22 +25,26 @@ struct composition {
     static constexpr bool pptr = std::is_same_v<Align, align_on::pptr>;
 };
 
-using matrix = ::testing::Types<composition<x86, split<watermark>, align_on::pptr, free_list<intrusive>>,
-                                composition<x86, split<watermark>, align_on::pptr, free_list<array>>,
-                                composition<x86, split<watermark>, align_on::paddr, free_list<intrusive>>,
-                                composition<x86, split<watermark>, align_on::paddr, free_list<array>>,
-                                composition<x86, split<buddy>, align_on::pptr, free_list<intrusive>>,
-                                composition<x86, split<buddy>, align_on::pptr, free_list<array>>,
-                                composition<x86, split<buddy>, align_on::paddr, free_list<intrusive>>,
-                                composition<x86, split<buddy>, align_on::paddr, free_list<array>>,
-                                composition<x86, split<binary_search>, align_on::pptr, free_list<intrusive>>,
-                                composition<x86, split<binary_search>, align_on::pptr, free_list<array>>,
-                                composition<x86, split<binary_search>, align_on::paddr, free_list<intrusive>>,
-                                composition<x86, split<binary_search>, align_on::paddr, free_list<array>>,
-                                composition<a32, split<watermark>, align_on::pptr, free_list<array>>,
-                                composition<a32, split<buddy>, align_on::pptr, free_list<intrusive>>,
-                                composition<rv, split<watermark>, align_on::pptr, free_list<intrusive>>,
-                                composition<rv, split<binary_search>, align_on::pptr, free_list<array>>>;
+using matrix =
+    ::testing::Types<composition<x86, split<watermark>, align_on::pptr, free_list<intrusive>>,
+                     composition<x86, split<watermark>, align_on::pptr, free_list<array>>,
+                     composition<x86, split<watermark>, align_on::paddr, free_list<intrusive>>,
+                     composition<x86, split<watermark>, align_on::paddr, free_list<array>>,
+                     composition<x86, split<buddy>, align_on::pptr, free_list<intrusive>>,
+                     composition<x86, split<buddy>, align_on::pptr, free_list<array>>,
+                     composition<x86, split<buddy>, align_on::paddr, free_list<intrusive>>,
+                     composition<x86, split<buddy>, align_on::paddr, free_list<array>>,
+                     composition<x86, split<binary_search>, align_on::pptr, free_list<intrusive>>,
+                     composition<x86, split<binary_search>, align_on::pptr, free_list<array>>,
+                     composition<x86, split<binary_search>, align_on::paddr, free_list<intrusive>>,
+                     composition<x86, split<binary_search>, align_on::paddr, free_list<array>>,
+                     composition<a32, split<watermark>, align_on::pptr, free_list<array>>,
+                     composition<a32, split<buddy>, align_on::pptr, free_list<intrusive>>,
+                     composition<rv, split<watermark>, align_on::pptr, free_list<intrusive>>,
+                     composition<rv, split<binary_search>, align_on::pptr, free_list<array>>,
+                     // A user-written strategy (examples/custom_strategy), unchanged suite.
+                     composition<x86, split<example::address_ordered>, align_on::pptr, free_list<array>>,
+                     composition<a32, split<example::address_ordered>, align_on::paddr, free_list<intrusive>>>;
 
 /// The bootinfo of each target: a few RAM untypeds and one device untyped,
 /// aligned to their size in pptr space (what the kernel hands out).

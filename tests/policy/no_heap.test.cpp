@@ -35,52 +35,49 @@ using model_t = backend::model<256, 512>;
 template <class Split, class FreeList>
 using alloc_t = allocator<model_t, target<x86>, split<Split>, FreeList, max_untypeds<96>, max_slots<448>>;
 
-// The allocator object: a pointer to the backend, then its tables. With
-// max_untypeds<64>, max_slots<4096> (max_allocations = 64), on a 64-bit host:
-//   backend pointer                          8
-//   64 untyped descriptors x 56 B         3584  (4 x 8 B addresses and counts, 4 x 4 B links, 4 x 1 B, padded)
-//   64 allocation records  x 72 B         4608
-//   two free-index stacks 2 x 64 x 4 B     512, their two sizes 16
-//   free lists: array  = 128 heads x 4 B + 64 x 8 B links         = 1024
-//               intrusive = 64 hooks x 16 B + 128 list headers x 16 B = 3072
-//   non-empty class masks 2 x 8 B           16
-//   free slot runs: U + A + 16 + 2 x 16 = 176 runs (at most one more than the
-//     owners of slots per slot range: records, halves, and the entries of the
-//     two 16-entry slot caches; 16 ranges) x 8 B (two 32-bit offsets, since
-//     max_slots + 16 < 2^32)              1408, their count 8
-//   slot caches (singles, pairs): 2 x (16 x 4 B + a count 8 B)   144
-//   slot ranges 16 x 24 B (first, count, offset)  384, their count 8
-//   slot base, count, extent, used          32
-//   usage counters 7 x 8 B                  56
+// The allocator object: its state (backend pointer, descriptor table, record
+// table, slot manager, counters), the strategy (empty, no space), the stranded
+// slots. With max_untypeds<64>, max_slots<4096> (max_allocations = 64), on a
+// 64-bit host:
+//   backend pointer                                                        8
+//   descriptor table: 64 descriptors x 56 B (4 x 8 B addresses and counts,
+//     4 x 4 B links, 4 x 1 B, padded) 3584, free-index stack 64 x 4 B 256,
+//     its size 8, free lists (array: 128 heads x 4 B + 64 x 8 B links = 1024;
+//     intrusive: 64 hooks x 16 B + 128 list headers x 16 B = 3072),
+//     non-empty class masks 2 x 8 B 16              array 4888 / intrusive 6936
+//   record table: 64 records x 72 B 4608, free-index stack 256, its size 8  4872
+//   slot manager: runs U + A + 1 + 2 x 16 (cache entries) + 16 (stranded)
+//     + 16 (ranges) = 193 x 8 B (two 32-bit offsets, max_slots < 2^32) 1544,
+//     their count 8, two caches 2 x (16 x 4 B + 8) 144, 16 ranges x 24 B 384,
+//     their count 8, total and used 16                                     2104
+//   usage counters 8 x 8 B                                                   64
+//   stranded slots 16 x 16 B 256, their count 8, the overflow flag (padded) 8 272
 // Nothing here grows with max_slots: the same sizes for max_slots<2^20>.
-// array: 8 + 3584 + 4608 + 512 + 16 + 1024 + 16 + 1408 + 8 + 144 + 384 + 8 + 32 + 56 = 11808 B
-// (every part starts at a multiple of its alignment, so no padding);
-// intrusive: 11808 - 1024 + 3072 = 13856 B.
+// array: 8 + 4888 + 4872 + 2104 + 64 + 272 = 12208 B; intrusive: 12208 + 2048 = 14256 B.
 template <class Split, class FreeList>
 using pinned_t =
     allocator<backend::null_backend, target<x86>, split<Split>, FreeList, max_untypeds<64>, max_slots<4096>>;
-static_assert(sizeof(pinned_t<buddy, free_list<array>>) == 11808);
-static_assert(sizeof(pinned_t<watermark, free_list<array>>) == 11808);
-static_assert(sizeof(pinned_t<buddy, free_list<intrusive>>) == 13856);
-static_assert(sizeof(pinned_t<binary_search, free_list<intrusive>>) == 13856);
+static_assert(sizeof(pinned_t<buddy, free_list<array>>) == 12208);
+static_assert(sizeof(pinned_t<watermark, free_list<array>>) == 12208);
+static_assert(sizeof(pinned_t<buddy, free_list<intrusive>>) == 14256);
+static_assert(sizeof(pinned_t<binary_search, free_list<intrusive>>) == 14256);
 // The slot table does not grow with the slots managed.
 static_assert(sizeof(allocator<backend::null_backend, target<x86>, split<buddy>, free_list<array>, max_untypeds<64>,
-                               max_slots<std::size_t{1} << 20>>) == 11808);
+                               max_slots<std::size_t{1} << 20>>) == 12208);
 
 // Issue 4's guest case: a 2 GiB guest at 4 KiB by the range path on aarch64-hyp
-// needs 2 bootinfo untypeds, 2 ranges and 2^31 / 2^12 = 524,288 frame slots:
-//   backend pointer 8; 2 descriptors x 56 = 112; 2 records x 72 = 144;
-//   free-index stacks 2 x 2 x 4 = 16, their sizes 16;
-//   intrusive lists 2 hooks x 16 + 128 headers x 16 = 2080 (at 296, 8-aligned);
-//   non-empty class masks 16;
-//   slot runs (2 + 2 + 16 + 2 x 16) x 8 = 416, their count 8;
-//   slot caches 2 x (16 x 4 + 8) = 144; slot ranges 16 x 24 = 384, their count 8;
-//   slot base, count, extent, used 32; usage 56.
-// 8 + 112 + 144 + 16 + 16 + 2080 + 16 + 416 + 8 + 144 + 384 + 8 + 32 + 56 = 3440 B <= 4096 (issue 4's target).
+// needs 2 bootinfo untypeds, 2 ranges and 2^31 / 2^12 = 524,288 frame slots
+// (default free list: array):
+//   backend pointer 8;
+//   descriptor table 2 x 56 + 2 x 4 + 8 + (128 x 4 + 2 x 8) + 16 = 672;
+//   record table 2 x 72 + 2 x 4 + 8 = 160;
+//   slot manager (2 + 2 + 1 + 32 + 16 + 16) x 8 + 8 + 144 + 384 + 8 + 16 = 1112;
+//   usage 64; stranded slots 272.
+// 8 + 672 + 160 + 1112 + 64 + 272 = 2288 B <= 4096 (issue 4's target).
 constexpr kernel::config hyp{.target = kernel::arch::aarch64_hyp};
 using guest_t = allocator<backend::null_backend, target<hyp>, split<buddy>, granule<12>, max_untypeds<2>,
                           max_allocations<2>, max_slots<std::size_t{1} << 19>>;
-static_assert(sizeof(guest_t) == 3440);
+static_assert(sizeof(guest_t) == 2288);
 
 template <class A>
 void exercise(A& a) {

@@ -79,22 +79,30 @@ result<allocation> high_device_frame(model3_t& m, std::unique_ptr<alloc3_t<Split
 } // namespace
 
 TEST(SeedHighDevice003, PhysicalAlignmentMispredictsAndSaysSo) {
-    // The initialiser's padding by physical alignment: 2^39 at 0x8000000000 (the
-    // kernel agrees: offset 0), then 2^40 believed at 0x10000000000. The kernel
-    // aligns the offset 2^39 up to 2^40, i.e. paddr 0x8000000000 + 2^40 = 0x18000000000.
+    // The initialiser's padding by physical alignment, from the cursor
+    // 0x8000000000 (2^39) to 0xe0000000000: each pad the largest that is
+    // paddr-aligned and ends at or before the target: 2^39 (to 2^40), 2^40 (to
+    // 2^41), 2^41 (to 2^42), 2^42 (to 2^43), 2^42 (to 0xc0000000000), 2^41 (to
+    // 0xe0000000000): 0xd8000000000 of padding.
+    // The kernel (pptr 0 at the base, so it aligns the offset) places them at
+    // offsets 0, 2^40, 2^41, 2^42, 2^43, 2^43 + 2^42, ending at offset
+    // 0xe0000000000; the frame then lands at offset 0xe0000000000, paddr
+    // 0x8000000000 + 0xe0000000000 = 0xe8000000000, as on the real kernel.
+    // The allocator checks its plan against the kernel's rule before any call,
+    // and names the frame: value = predicted 0xe0000000000, limit = 0xe8000000000.
     auto m = std::make_unique<model3_t>(x86);
     std::unique_ptr<alloc3_t<watermark, align_on::paddr>> a;
     auto r = high_device_frame<watermark, align_on::paddr>(*m, a);
     ASSERT_FALSE(r);
     EXPECT_EQ(r.error().code, error_code::mispredicted);
-    EXPECT_EQ(r.error().value, 0x10000000000ULL);
-    EXPECT_EQ(r.error().limit, 0x18000000000ULL);
-    // Undone: no allocation, no slot in use, the model holds only the untyped.
+    EXPECT_EQ(r.error().value, 0xe0000000000ULL);
+    EXPECT_EQ(r.error().limit, 0xe8000000000ULL);
+    // Nothing was called: no allocation, no slot in use, no retype, the model
+    // holds only the untyped, and all of it is free.
     EXPECT_EQ(a->stats().allocations, 0u);
     EXPECT_EQ(a->stats().slots, 0u);
+    EXPECT_EQ(a->stats().retypes, 0u);
     EXPECT_EQ(m->machine().free_nodes(), m->machine().capacity() - 1);
-    // The allocator's watermark followed the kernel's (the children are gone, so the
-    // next retype resets): the untyped is entirely free again.
     EXPECT_EQ(a->free_bytes(memory::device), std::uint64_t{1} << 46);
 }
 

@@ -22,7 +22,7 @@ using alloc_t = allocator<model_t, target<x86>, split<buddy>, free_list<array>, 
 //   (the caches are empty, so every take comes from the runs).
 // Frame 2 takes the free 2^12 buddy (slot 107, 0x101000) with no halving: slot 109.
 // Every slot is now used; an endpoint (2^4) would halve the free 2^13 block at
-// 0x102000 nine times: 2 x 9 + 1 = 19 slots, 0 free -> capacity_exhausted(19, 0).
+// 0x102000 nine times: 2 x 9 + 1 = 19 slots, 0 free -> slots_exhausted(19, 0).
 // Free frame 1: slot 108 goes to the singles cache (offset 8); no run.
 // Free frame 2: slot 109 to the singles cache too; its buddy (106) is free, so
 // they merge up to the root, and each merged pair goes to the pairs cache:
@@ -43,7 +43,7 @@ constexpr bool runs_scenario() {
     const auto before = a.snapshot();
     const model_t mb = m;
     auto ep = a.allocate(object_type::endpoint);
-    if (ep || ep.error() != make_error(error_code::capacity_exhausted, 19, 0)) return false;
+    if (ep || ep.error() != make_error(error_code::slots_exhausted, 19, 0)) return false;
     if (!(a.snapshot() == before) || !(m == mb)) return false;
     if (!a.free(f1->id)) return false;
     auto s1 = a.snapshot();
@@ -129,7 +129,7 @@ static_assert(overflow_scenario());
 // 100..108; freeing it caches single 8 and pairs 6, 4, 2, 0 (all merge: its
 // buddies are free). Then 3 frames in one allocation (need 2^14: two halvings)
 // pass the total check (10 free) and take two pairs from the cache, but no run
-// holds 3 consecutive slots (only slot 109 is in a run): capacity_exhausted(3
+// holds 3 consecutive slots (only slot 109 is in a run): slots_exhausted(3
 // slots in one run, 10 free before the call), and the snapshot is as before,
 // cache order included.
 constexpr bool restore_scenario() {
@@ -142,7 +142,7 @@ constexpr bool restore_scenario() {
     if (before.pairs.n != 4 || before.singles.n != 1 || before.slot_runs_n != 1) return false;
     const model_t mb = m;
     auto r = a.allocate(object_type::frame_4k, 0, 3);
-    if (r || r.error() != make_error(error_code::capacity_exhausted, 3, 10)) return false;
+    if (r || r.error() != make_error(error_code::slots_exhausted, 3, 10)) return false;
     return a.snapshot() == before && m == mb;
 }
 static_assert(restore_scenario());

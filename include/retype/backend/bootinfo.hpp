@@ -64,9 +64,9 @@ template <class Allocator>
     if (!is_aligned(align_source::pptr, t, u.paddr, u.size_bits))
         return failure(make_error(error_code::misaligned, u.paddr, u.size_bits));
     if (u.paddr > t.word_mask() || size - 1 > t.word_mask() - u.paddr)
-        return failure(make_error(error_code::out_of_window, u.paddr, t.word_mask()));
+        return failure(make_error(error_code::outside_address_space, u.paddr, t.word_mask()));
     if (!u.device && !t.in_window(u.paddr, u.size_bits))
-        return failure(make_error(error_code::out_of_window, u.paddr, t.paddr_top));
+        return failure(make_error(error_code::outside_kernel_window, u.paddr, t.paddr_top));
     return {};
 }
 
@@ -75,12 +75,13 @@ template <class Allocator>
 /// and every untyped, untypeds[i] in slot untyped_first + i.
 ///
 /// All or nothing. Checked first, on unchanged state: the untyped count
-/// against the free descriptors (capacity_exhausted, value = the count, limit =
+/// against the free descriptors (untypeds_exhausted, value = the count, limit =
 /// the free descriptors), each untyped as add_untyped checks it (range_error,
-/// misaligned, out_of_window), the untypeds' memory against each other
+/// misaligned, outside_address_space, outside_kernel_window), the untypeds' memory against each other
 /// (overlap, value = the later paddr, limit = the earlier), their slots
 /// against the empty range (overlap), and, where the backend tells its slot
-/// count (slots()), every slot against it (out_of_window). Only then add_slots,
+/// count (slots()), every slot against it (cspace_too_small, value = the slot
+/// or the empty range's end, limit = the backend's slot count). Only then add_slots,
 /// which checks the range against earlier ranges (its error, nothing changed
 /// yet), then add_untyped for each, which can no longer fail on these inputs.
 /// Requires: the allocator has no untypeds (stats().untypeds == 0).
@@ -91,7 +92,7 @@ template <class Allocator>
     Expects(a.stats().untypeds == 0);
     const std::uint64_t n = bi.untypeds.size();
     const std::uint64_t free_descriptors = Allocator::untyped_capacity;
-    if (n > free_descriptors) return failure(make_error(error_code::capacity_exhausted, n, free_descriptors));
+    if (n > free_descriptors) return failure(make_error(error_code::untypeds_exhausted, n, free_descriptors));
     const std::uint64_t slots = bi.empty_count < Allocator::slot_capacity ? bi.empty_count : Allocator::slot_capacity;
     if (!bi.untypeds.empty() && bi.untyped_first > ~std::uint64_t{0} - (n - 1))
         return failure(range_error(0, ~std::uint64_t{0} - (n - 1)));
@@ -110,9 +111,9 @@ template <class Allocator>
     if constexpr (requires { a.backend().slots(); }) {
         const std::uint64_t have = a.backend().slots();
         if (!bi.untypeds.empty() && bi.untyped_first + (n - 1) >= have)
-            return failure(make_error(error_code::out_of_window, bi.untyped_first + (n - 1), have));
+            return failure(make_error(error_code::cspace_too_small, bi.untyped_first + (n - 1), have));
         if (slots != 0 && (bi.empty_first >= have || slots > have - bi.empty_first))
-            return failure(make_error(error_code::out_of_window, bi.empty_first + slots, have));
+            return failure(make_error(error_code::cspace_too_small, bi.empty_first + slots, have));
     }
     if (slots != 0) {
         if (auto r = a.add_slots(bi.empty_first, slots); !r) return failure(r.error());

@@ -44,6 +44,15 @@ public:
         return {};
     }
 
+    /// Can the table hold slots [first, first + count)? The allocator asks in
+    /// add_slots. Error: cspace_too_small (value = the first slot it cannot
+    /// hold, limit = Slots - 1).
+    [[nodiscard]] constexpr result<void> holds_slots(slot_t first, std::uint64_t count) const noexcept {
+        if (first >= Slots) return failure(make_error(error_code::cspace_too_small, first, Slots - 1));
+        if (count > Slots - first) return failure(make_error(error_code::cspace_too_small, Slots, Slots - 1));
+        return {};
+    }
+
     /// Corresponds to seL4_Untyped_Retype(untyped, type, size_bits, root, 0, 0, dest, count).
     [[nodiscard]] constexpr result<retype_report> untyped_retype(const retype_call& c) noexcept {
         if (c.untyped >= Slots) return failure(outside(c.untyped));

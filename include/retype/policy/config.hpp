@@ -12,10 +12,10 @@
 namespace retype {
 
 /// Where the allocator aligns when it predicts placement (see alignment_source.hpp).
-enum class align_source : std::uint8_t { pptr, paddr };
+enum class align_source : std::uint8_t { pptr, paddr, custom };
 
 /// How an untyped is carved up (see split_strategy.hpp).
-enum class split_kind : std::uint8_t { watermark, buddy, binary_search };
+enum class split_kind : std::uint8_t { watermark, buddy, binary_search, custom };
 
 /// Which free-list model holds the descriptors (see free_list.hpp).
 enum class free_list_kind : std::uint8_t { intrusive, array };
@@ -37,11 +37,11 @@ struct allocator_config {
     bool has_target = false;                     // target<...> is mandatory: the arch decides every size
     align_source alignment = align_source::pptr; // what the kernel does
     split_kind split = split_kind::buddy;
-    unsigned granule_bits = 12;      // frames of allocate_range
-    std::size_t max_untypeds = 64;   // untyped descriptors: bootinfo untypeds + split halves
-    std::size_t max_slots = 4096;    // CSpace slots of the empty range the allocator hands out
-    std::size_t max_allocations = 0; // live allocation records; 0: as many as max_untypeds
-    free_list_kind free_list = free_list_kind::intrusive;
+    unsigned granule_bits = 12;                       // frames of allocate_range
+    std::size_t max_untypeds = 64;                    // untyped descriptors: bootinfo untypeds + split halves
+    std::size_t max_slots = 4096;                     // CSpace slots of the empty range the allocator hands out
+    std::size_t max_allocations = 0;                  // live allocation records; 0: as many as max_untypeds
+    free_list_kind free_list = free_list_kind::array; // trivially destructible: a static allocator needs no atexit
 
     friend constexpr bool operator==(const allocator_config&, const allocator_config&) = default;
 };

@@ -14,19 +14,29 @@
 
 namespace retype {
 
+namespace free_lists {
+/// Boost.Intrusive lists: run time only, not trivially destructible.
 struct intrusive {
     static constexpr free_list_kind value = free_list_kind::intrusive;
 };
+/// Index lists in std::arrays: constexpr, trivially destructible. The default.
 struct array {
     static constexpr free_list_kind value = free_list_kind::array;
 };
+} // namespace free_lists
+using intrusive = free_lists::intrusive;
+using array = free_lists::array;
 
-/// `free_list<array>`: the option.
+/// `free_list<free_lists::array>`: the option.
 template <class M>
-requires std::same_as<M, intrusive> || std::same_as<M, array>
 struct free_list {
+    static_assert(std::same_as<M, free_lists::intrusive> || std::same_as<M, free_lists::array>,
+                  "retype: free_list<L> (axis: free_list): L is neither free_lists::array nor free_lists::intrusive");
     static constexpr option_axis axis = option_axis::free_list;
-    static constexpr void apply(allocator_config& c) noexcept { c.free_list = M::value; }
+    static constexpr void apply(allocator_config& c) noexcept {
+        if constexpr (std::same_as<M, free_lists::intrusive> || std::same_as<M, free_lists::array>)
+            c.free_list = M::value;
+    }
 };
 
 inline constexpr std::uint32_t no_index = ~std::uint32_t{0};

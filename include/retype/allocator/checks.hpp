@@ -1,0 +1,57 @@
+// retype allocator: the checks every request passes before it is planned,
+// those of the kernel (decodeUntypedInvocation, in its order, with its
+// payloads) and the allocator's own, against a per-target type table worked
+// out once, so that a request costs one lookup. All O(1).
+#pragma once
+
+#include <retype/allocator/types.hpp>
+#include <retype/kernel/arch.hpp>
+#include <retype/policy/config.hpp>
+#include <retype/result.hpp>
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+
+namespace retype {
+
+template <allocator_config C, std::size_t SlotCapacity>
+struct request_checks {
+    static constexpr kernel::arch_traits arch = kernel::traits(C.target);
+    static constexpr std::array<detail::type_info, detail::object_types> types = detail::type_table(C.target);
+
+    /// Frames of the granule in `bytes`. Error: invalid_argument(0) for 0,
+    /// misaligned(bytes, granule_bits) for a size that is not a multiple.
+    [[nodiscard]] static constexpr result<std::uint64_t> frames_for(std::uint64_t bytes) noexcept {
+        if (bytes == 0) return failure(invalid_argument(0));
+        const std::uint64_t g = std::uint64_t{1} << C.granule_bits;
+        if ((bytes & (g - 1)) != 0) return failure(make_error(error_code::misaligned, bytes, C.granule_bits));
+        return bytes >> C.granule_bits;
+    }
+
+    /// Is `type` one of the target's fixed-size types?
+    [[nodiscard]] static constexpr bool fixed_size(kernel::object_type type) noexcept {
+        const auto ti = static_cast<std::size_t>(type);
+        return ti < types.size() && types[ti].exists && !types[ti].variable;
+    }
+
+    /// The kernel's checks on type, size and count, then the allocator's.
+    /// Returns log2 of one object's size.
+    [[nodiscard]] static constexpr result<unsigned> check(kernel::object_type type, std::uint64_t size_bits,
+                                                          std::uint64_t count, memory mem) noexcept {
+        const auto ti = static_cast<std::size_t>(type);
+        if (ti >= types.size() || !types[ti].exists) return failure(invalid_argument(0));
+        const detail::type_info& info = types[ti];
+        if (size_bits >= arch.word_bits) return failure(range_error(0, arch.max_untyped_bits));
+        const std::uint64_t bits = info.variable ? size_bits + info.add : info.bits;
+        if (bits > arch.max_untyped_bits) return failure(range_error(0, arch.max_untyped_bits));
+        if (info.variable && size_bits < info.min) return failure(invalid_argument(1));
+        if (count == 0) return failure(range_error(1, C.target.fan_out_limit));
+        if (count > SlotCapacity) return failure(make_error(error_code::slots_exhausted, count, SlotCapacity));
+        if (mem == memory::device && !info.device_ok)
+            return failure(make_error(error_code::device_mismatch, static_cast<std::uint64_t>(type)));
+        return static_cast<unsigned>(bits);
+    }
+};
+
+} // namespace retype
