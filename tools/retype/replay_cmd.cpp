@@ -101,8 +101,15 @@ int report(const retype::trace::trace_error& e) {
 } // namespace
 
 int retype::cli::replay_main(int argc, char** argv) {
-    if (argc != 2) {
-        std::fputs("usage: retype replay FILE|-   (docs/replay.md)\n", stderr);
+    constexpr const char* usage = "usage: retype replay FILE|-   (docs/replay.md)\n";
+    if (argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0)) {
+        std::fputs(usage, stdout);
+        return std::fflush(stdout) == 0 ? 0 : 2;
+    }
+    // An option is never a file name: "./--x" names such a file.
+    if (argc != 2 || (argv[1][0] == '-' && argv[1][1] != '\0')) {
+        if (argc == 2) std::fprintf(stderr, "retype replay: unknown option '%s'\n", argv[1]);
+        std::fputs(usage, stderr);
         return 2;
     }
     const bool from_stdin = std::strcmp(argv[1], "-") == 0;
