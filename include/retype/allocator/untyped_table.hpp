@@ -67,6 +67,18 @@ public:
         ut_[i].listed = detail::no_class;
         if (lists_.empty(cls)) nonempty_[cls / 64] &= ~(std::uint64_t{1} << (cls % 64));
     }
+    /// unlist(i) for a descriptor at the front of its list (the fast path's
+    /// block): O(1) without the free list's general erase, where it has a pop_front.
+    constexpr void unlist_front(std::uint32_t i) noexcept {
+        const std::uint32_t cls = ut_[i].listed;
+        Expects(cls < detail::classes && lists_.front(cls) == i);
+        if constexpr (requires(FreeList& l) { l.pop_front(cls); })
+            lists_.pop_front(cls);
+        else
+            lists_.erase(cls, i);
+        ut_[i].listed = detail::no_class;
+        if (lists_.empty(cls)) nonempty_[cls / 64] &= ~(std::uint64_t{1} << (cls % 64));
+    }
     /// The first class >= bits of kind `device` with a descriptor on its list, or a value >= 64 if none.
     [[nodiscard]] constexpr unsigned first_class_from(bool device, unsigned bits) const noexcept {
         if (bits >= 64) return 64;

@@ -38,6 +38,15 @@ public:
         if (l.next != no_index) links_[l.next].prev = l.prev;
         links_[i] = link{};
     }
+    /// erase(c, front(c)), without the search for a predecessor. Requires: c not empty.
+    constexpr void pop_front(std::uint32_t c) noexcept {
+        Expects(c < Classes && heads_[c] < N);
+        const std::uint32_t i = heads_[c];
+        const std::uint32_t nx = links_[i].next;
+        heads_[c] = nx;
+        if (nx != no_index) links_[nx].prev = no_index;
+        links_[i] = link{};
+    }
     [[nodiscard]] constexpr std::uint32_t front(std::uint32_t c) const noexcept {
         Expects(c < Classes);
         return heads_[c];
