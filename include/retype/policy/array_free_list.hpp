@@ -20,7 +20,7 @@ public:
         links_.fill(link{});
     }
 
-    constexpr void push_front(std::uint32_t c, std::uint32_t i) noexcept {
+    [[gnu::always_inline]] constexpr void push_front(std::uint32_t c, std::uint32_t i) noexcept {
         Expects(c < Classes && i < N);
         links_[i] = link{no_index, heads_[c]};
         if (heads_[c] != no_index) links_[heads_[c]].prev = i;
@@ -39,7 +39,7 @@ public:
         links_[i] = link{};
     }
     /// erase(c, front(c)), without the search for a predecessor. Requires: c not empty.
-    constexpr void pop_front(std::uint32_t c) noexcept {
+    [[gnu::always_inline]] constexpr void pop_front(std::uint32_t c) noexcept {
         Expects(c < Classes && heads_[c] < N);
         const std::uint32_t i = heads_[c];
         const std::uint32_t nx = links_[i].next;
