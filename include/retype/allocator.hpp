@@ -478,7 +478,7 @@ private:
     /// The planned path: plan on unchanged state, execute, commit (or undo).
     /// Out of line, so that the fast path's frame does not hold a plan.
     [[gnu::noinline]] [[nodiscard]] constexpr result<allocation> allocate_planned(const plan_request& q,
-                                                                                 bool range) noexcept {
+                                                                                  bool range) noexcept {
         call_plan p;
         // Plan on unchanged state. Slots are the one table touched while planning
         // (a run is reserved so the next take does not get it); every failure
@@ -524,16 +524,8 @@ private:
         rec.pad_slot = 0;
         rec.pad_count = 0;
         strategy_.commit_exact(st_, bi, ri);
-        return allocation{allocation_id{ri, rec.generation},
-                          u.slot,
-                          t.first,
-                          1,
-                          q.type,
-                          q.size_bits,
-                          static_cast<std::uint8_t>(q.bits),
-                          rec.paddr,
-                          u.device,
-                          1};
+        return allocation{allocation_id{ri, rec.generation}, u.slot,    t.first,  1, q.type, q.size_bits,
+                          static_cast<std::uint8_t>(q.bits), rec.paddr, u.device, 1};
     }
     /// The fast path's one retype made its object elsewhere: the planned
     /// path's undo (delete the cap, tried twice; a refusal strands the slot),

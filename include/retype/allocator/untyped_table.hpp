@@ -53,7 +53,9 @@ public:
 
     /// Lists i in the class of its size.
     // Inlined by force: on every free's path, and the compiler keeps them out of line otherwise.
-    [[gnu::always_inline]] constexpr void list(std::uint32_t i) noexcept { list_as(i, detail::class_of(ut_[i].device, ut_[i].size_bits)); }
+    [[gnu::always_inline]] constexpr void list(std::uint32_t i) noexcept {
+        list_as(i, detail::class_of(ut_[i].device, ut_[i].size_bits));
+    }
     [[gnu::always_inline]] constexpr void list_as(std::uint32_t i, std::uint32_t cls) noexcept {
         Expects(ut_[i].listed == detail::no_class && cls < detail::classes);
         ut_[i].listed = static_cast<std::uint8_t>(cls);
@@ -73,7 +75,7 @@ public:
     [[gnu::always_inline]] constexpr void unlist_front(std::uint32_t i) noexcept {
         const std::uint32_t cls = ut_[i].listed;
         Expects(cls < detail::classes && lists_.front(cls) == i);
-        if constexpr (requires(FreeList& l) { l.pop_front(cls); })
+        if constexpr (requires(FreeList & l) { l.pop_front(cls); })
             lists_.pop_front(cls);
         else
             lists_.erase(cls, i);
