@@ -66,6 +66,7 @@ class intrusive_free_list; // declared only: free_list<intrusive> needs Boost.In
 #include <gsl/assert>
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -456,6 +457,12 @@ public:
     }
 
 private:
+    /// Does the strategy answer a request from an exact-size free block without a plan (halving)?
+    static constexpr bool has_fast_path = requires(Strategy & s, state_type& st, const plan_request& q) {
+        { s.exact_block(st, q) } -> std::same_as<std::uint32_t>;
+        s.commit_exact(st, std::uint32_t{0}, std::uint32_t{0});
+    };
+
     [[nodiscard]] constexpr result<allocation> allocate_impl(kernel::object_type type, std::uint64_t size_bits,
                                                              std::uint64_t count, memory mem, bool range, bool fixed,
                                                              kernel::paddr_t at) noexcept {
@@ -464,7 +471,7 @@ private:
         if (st_.rec.available() == 0) return failure(make_error(error_code::records_exhausted, 1, allocation_capacity));
         if (stranded_.overflowed()) return failure(make_error(error_code::undo_incomplete, 0, st_.stats.stranded));
         const plan_request q{type, size_bits, *bits, count, mem == memory::device, fixed, at};
-        if constexpr (requires(const state_type& s) { strategy_.exact_block(s, q); }) {
+        if constexpr (has_fast_path) {
             if (count == 1 && !fixed) {
                 const std::uint32_t bi = strategy_.exact_block(st_, q);
                 detail::slot_take t; // NOLINT(cppcoreguidelines-pro-type-member-init): take() writes it
@@ -472,13 +479,6 @@ private:
                     return allocate_exact(q, range, bi, t);
             }
         }
-        return allocate_planned(q, range);
-    }
-
-    /// The planned path: plan on unchanged state, execute, commit (or undo).
-    /// Out of line, so that the fast path's frame does not hold a plan.
-    [[gnu::noinline]] [[nodiscard]] constexpr result<allocation> allocate_planned(const plan_request& q,
-                                                                                  bool range) noexcept {
         call_plan p;
         // Plan on unchanged state. Slots are the one table touched while planning
         // (a run is reserved so the next take does not get it); every failure
@@ -501,8 +501,9 @@ private:
     /// (plan, execute, commit) for this request, without a plan: one retype,
     /// then the record and the block's descriptor. On a refused retype the
     /// slot goes back where it came from and nothing else has changed.
-    [[nodiscard]] constexpr result<allocation> allocate_exact(const plan_request& q, bool range, std::uint32_t bi,
-                                                              const detail::slot_take& t) noexcept {
+    [[nodiscard]] constexpr result<allocation>
+    allocate_exact(const plan_request& q, bool range, std::uint32_t bi,
+                   const detail::slot_take& t) noexcept requires has_fast_path {
         const detail::untyped_desc& u = st_.ut[bi];
         auto r = st_.backend->untyped_retype(backend::retype_call{u.slot, q.type, q.size_bits, t.first, 1});
         if (!r) {
@@ -530,9 +531,9 @@ private:
     /// The fast path's one retype made its object elsewhere: the planned
     /// path's undo (delete the cap, tried twice; a refusal strands the slot),
     /// through a plan of that one step. Rare, so its cost does not matter.
-    [[nodiscard]] constexpr result<allocation> exact_mispredicted(const plan_request& q, std::uint32_t bi,
-                                                                  const detail::slot_take& t,
-                                                                  kernel::paddr_t actual) noexcept {
+    [[nodiscard]] constexpr result<allocation>
+    exact_mispredicted(const plan_request& q, std::uint32_t bi, const detail::slot_take& t,
+                       kernel::paddr_t actual) noexcept requires has_fast_path {
         call_plan p;
         const detail::untyped_desc& u = st_.ut[bi];
         p.block = bi;
