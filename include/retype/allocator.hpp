@@ -476,7 +476,7 @@ private:
                 const std::uint32_t bi = strategy_.exact_block(st_, q);
                 detail::slot_take t; // NOLINT(cppcoreguidelines-pro-type-member-init): take() writes it
                 if (bi != no_index && (st_.slots.take_cached_single(t) || st_.slots.take(1, t)))
-                    return allocate_exact(q, range, bi, t);
+                    return allocate_exact(strategy_, q, range, bi, t);
             }
         }
         call_plan p;
@@ -501,9 +501,11 @@ private:
     /// (plan, execute, commit) for this request, without a plan: one retype,
     /// then the record and the block's descriptor. On a refused retype the
     /// slot goes back where it came from and nothing else has changed.
-    [[nodiscard]] constexpr result<allocation>
-    allocate_exact(const plan_request& q, bool range, std::uint32_t bi,
-                   const detail::slot_take& t) noexcept requires has_fast_path {
+    /// A template on the strategy (always Strategy), so that only a strategy
+    /// with the fast path's members ever instantiates it.
+    template <class S>
+    [[nodiscard]] constexpr result<allocation> allocate_exact(S& strategy, const plan_request& q, bool range,
+                                                              std::uint32_t bi, const detail::slot_take& t) noexcept {
         const detail::untyped_desc& u = st_.ut[bi];
         auto r = st_.backend->untyped_retype(backend::retype_call{u.slot, q.type, q.size_bits, t.first, 1});
         if (!r) {
@@ -511,7 +513,7 @@ private:
             return failure(r.error());
         }
         ++st_.stats.retypes;
-        if (r->paddr_known && r->paddr != u.paddr) return exact_mispredicted(q, bi, t, r->paddr);
+        if (r->paddr_known && r->paddr != u.paddr) return exact_mispredicted(strategy, q, bi, t, r->paddr);
         const std::uint32_t ri = st_.rec.take();
         detail::record& rec = st_.rec[ri];
         rec.range = range;
@@ -524,16 +526,17 @@ private:
         rec.paddr = u.paddr;
         rec.pad_slot = 0;
         rec.pad_count = 0;
-        strategy_.commit_exact(st_, bi, ri);
+        strategy.commit_exact(st_, bi, ri);
         return allocation{allocation_id{ri, rec.generation}, u.slot,    t.first,  1, q.type, q.size_bits,
                           static_cast<std::uint8_t>(q.bits), rec.paddr, u.device, 1};
     }
     /// The fast path's one retype made its object elsewhere: the planned
     /// path's undo (delete the cap, tried twice; a refusal strands the slot),
     /// through a plan of that one step. Rare, so its cost does not matter.
-    [[nodiscard]] constexpr result<allocation>
-    exact_mispredicted(const plan_request& q, std::uint32_t bi, const detail::slot_take& t,
-                       kernel::paddr_t actual) noexcept requires has_fast_path {
+    template <class S>
+    [[nodiscard]] constexpr result<allocation> exact_mispredicted(S& strategy, const plan_request& q, std::uint32_t bi,
+                                                                  const detail::slot_take& t,
+                                                                  kernel::paddr_t actual) noexcept {
         call_plan p;
         const detail::untyped_desc& u = st_.ut[bi];
         p.block = bi;
@@ -547,7 +550,7 @@ private:
         p.batch = 1;
         p.stop_step = 0; // as the planned path stops: step 0, its one object made
         p.stop_done = 1;
-        strategy_.undone(st_, p);
+        strategy.undone(st_, p);
         return failure(after_undo(p, make_error(error_code::mispredicted, u.paddr, actual)));
     }
 
