@@ -66,6 +66,7 @@ class intrusive_free_list; // declared only: free_list<intrusive> needs Boost.In
 #include <gsl/assert>
 
 #include <array>
+#include <concepts>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -143,7 +144,10 @@ public:
         /// Gives record ri's slots back and frees the record.
         constexpr void release_record(std::uint32_t ri) noexcept {
             const detail::record& r = rec[ri];
-            if (r.count) slots.give(r.slot, r.count);
+            if (r.count == 1)
+                slots.give_single(r.slot); // the usual case, inline
+            else if (r.count)
+                slots.give(r.slot, r.count);
             if (r.pad_count) slots.give(r.pad_slot, r.pad_count);
             rec.release(ri);
         }
@@ -433,7 +437,7 @@ public:
     [[nodiscard]] constexpr snapshot_type snapshot() const noexcept {
         snapshot_type s{};
         s.untypeds = st_.ut.all();
-        s.records = st_.rec.all();
+        s.records = st_.rec.normalized();
         s.list_next.fill(no_index);
         const free_list_type& l = st_.ut.lists();
         for (std::uint32_t c = 0; c < detail::classes; ++c) {
@@ -453,6 +457,12 @@ public:
     }
 
 private:
+    /// Does the strategy answer a request from an exact-size free block without a plan (halving)?
+    static constexpr bool has_fast_path = requires(Strategy & s, state_type& st, const plan_request& q) {
+        { s.exact_block(st, q) } -> std::same_as<std::uint32_t>;
+        s.commit_exact(st, std::uint32_t{0}, std::uint32_t{0});
+    };
+
     [[nodiscard]] constexpr result<allocation> allocate_impl(kernel::object_type type, std::uint64_t size_bits,
                                                              std::uint64_t count, memory mem, bool range, bool fixed,
                                                              kernel::paddr_t at) noexcept {
@@ -460,8 +470,16 @@ private:
         if (!bits) return failure(bits.error());
         if (st_.rec.available() == 0) return failure(make_error(error_code::records_exhausted, 1, allocation_capacity));
         if (stranded_.overflowed()) return failure(make_error(error_code::undo_incomplete, 0, st_.stats.stranded));
-        call_plan p;
         const plan_request q{type, size_bits, *bits, count, mem == memory::device, fixed, at};
+        if constexpr (has_fast_path) {
+            if (count == 1 && !fixed) {
+                const std::uint32_t bi = strategy_.exact_block(st_, q);
+                detail::slot_take t; // NOLINT(cppcoreguidelines-pro-type-member-init): take() writes it
+                if (bi != no_index && (st_.slots.take_cached_single(t) || st_.slots.take(1, t)))
+                    return allocate_exact(strategy_, q, range, bi, t);
+            }
+        }
+        call_plan p;
         // Plan on unchanged state. Slots are the one table touched while planning
         // (a run is reserved so the next take does not get it); every failure
         // below gives them back, so the state is as before.
@@ -475,6 +493,65 @@ private:
             return failure(after_undo(p, e.error()));
         }
         return commit(p, q, range, st_.stats.retypes - retypes_before);
+    }
+
+    /// The fast path: one object from free block bi of exactly its size, into
+    /// slot t (taken, from the cache or the runs). The same kernel call, the
+    /// same checks before it and the same state after it as the planned path
+    /// (plan, execute, commit) for this request, without a plan: one retype,
+    /// then the record and the block's descriptor. On a refused retype the
+    /// slot goes back where it came from and nothing else has changed.
+    /// A template on the strategy (always Strategy), so that only a strategy
+    /// with the fast path's members ever instantiates it.
+    template <class S>
+    [[nodiscard]] constexpr result<allocation> allocate_exact(S& strategy, const plan_request& q, bool range,
+                                                              std::uint32_t bi, const detail::slot_take& t) noexcept {
+        const detail::untyped_desc& u = st_.ut[bi];
+        auto r = st_.backend->untyped_retype(backend::retype_call{u.slot, q.type, q.size_bits, t.first, 1});
+        if (!r) {
+            st_.slots.restore(t);
+            return failure(r.error());
+        }
+        ++st_.stats.retypes;
+        if (r->paddr_known && r->paddr != u.paddr) return exact_mispredicted(strategy, q, bi, t, r->paddr);
+        const std::uint32_t ri = st_.rec.take();
+        detail::record& rec = st_.rec[ri];
+        rec.range = range;
+        rec.untyped = bi;
+        rec.type = q.type;
+        rec.size_bits = q.size_bits;
+        rec.object_bits = static_cast<std::uint8_t>(q.bits);
+        rec.count = 1;
+        rec.slot = t.first;
+        rec.paddr = u.paddr;
+        rec.pad_slot = 0;
+        rec.pad_count = 0;
+        strategy.commit_exact(st_, bi, ri);
+        return allocation{allocation_id{ri, rec.generation}, u.slot,    t.first,  1, q.type, q.size_bits,
+                          static_cast<std::uint8_t>(q.bits), rec.paddr, u.device, 1};
+    }
+    /// The fast path's one retype made its object elsewhere: the planned
+    /// path's undo (delete the cap, tried twice; a refusal strands the slot),
+    /// through a plan of that one step. Rare, so its cost does not matter.
+    template <class S>
+    [[nodiscard]] constexpr result<allocation> exact_mispredicted(S& strategy, const plan_request& q, std::uint32_t bi,
+                                                                  const detail::slot_take& t,
+                                                                  kernel::paddr_t actual) noexcept {
+        call_plan p;
+        const detail::untyped_desc& u = st_.ut[bi];
+        p.block = bi;
+        p.object_slot = t.first;
+        p.takes[p.takes_n++] = t;
+        p.steps[p.n++] =
+            detail::step{u.slot, q.type, q.size_bits, static_cast<std::uint8_t>(q.bits), t.first, 1, u.paddr};
+        executor<Backend>::undo_all(*st_.backend, p, st_.stats);
+        p.mispredicted = true;
+        p.actual = actual;
+        p.batch = 1;
+        p.stop_step = 0; // as the planned path stops: step 0, its one object made
+        p.stop_done = 1;
+        strategy.undone(st_, p);
+        return failure(after_undo(p, make_error(error_code::mispredicted, u.paddr, actual)));
     }
 
     /// Records a plan that ran whole. Cannot fail.

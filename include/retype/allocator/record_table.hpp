@@ -39,12 +39,25 @@ public:
         rec_[i].live = true;
         return i;
     }
-    /// Clears record i and bumps its generation.
+    /// Marks record i free and bumps its generation. Its other fields are left
+    /// as they were (on every free's path; a commit writes them all again):
+    /// only a live record's fields mean anything, and normalized() shows a
+    /// free one as cleared.
     constexpr void release(std::uint32_t i) noexcept {
-        const std::uint32_t gen = rec_[i].generation + 1;
-        rec_[i] = detail::record{};
-        rec_[i].generation = gen;
+        rec_[i].live = false;
+        ++rec_[i].generation;
         free_[free_n_++] = i;
+    }
+    /// All records, a free one cleared but for its generation (for snapshots). O(A).
+    [[nodiscard]] constexpr std::array<detail::record, A> normalized() const noexcept {
+        std::array<detail::record, A> out{};
+        for (std::size_t i = 0; i < A; ++i) {
+            if (rec_[i].live)
+                out[i] = rec_[i];
+            else
+                out[i].generation = rec_[i].generation;
+        }
+        return out;
     }
     [[nodiscard]] constexpr bool live(allocation_id id) const noexcept {
         return id.index < A && rec_[id.index].live && rec_[id.index].generation == id.generation;

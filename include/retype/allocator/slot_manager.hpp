@@ -108,6 +108,28 @@ public:
         }
         return take_from_runs(n, out);
     }
+    /// take(1, out) when a single is cached (true); otherwise false and no
+    /// change (the caller then takes from the runs). O(1), branch-light: the
+    /// allocator's fast path.
+    [[nodiscard]] constexpr bool take_cached_single(detail::slot_take& out) noexcept {
+        if (singles_.n == 0) return false;
+        const offset o = singles_.entries[--singles_.n];
+        singles_.entries[singles_.n] = 0;
+        ++used_;
+        out = detail::slot_take{slot_of(o), 1, true};
+        return true;
+    }
+    /// give(s, 1), with the cache case inline: the fast free path.
+    constexpr void give_single(backend::slot_t s) noexcept {
+        if (singles_.n < CacheCap) {
+            const std::uint64_t off = offset_of(s);
+            Expects(off < total_);
+            singles_.entries[singles_.n++] = static_cast<offset>(off);
+            --used_;
+        } else {
+            free_run(offset_of(s), 1, true);
+        }
+    }
     /// Frees n consecutive slots: to a cache when n is 1 or 2 and it has room,
     /// otherwise to the runs.
     constexpr void give(backend::slot_t first, std::uint64_t n) noexcept {

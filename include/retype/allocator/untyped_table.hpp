@@ -52,8 +52,11 @@ public:
     }
 
     /// Lists i in the class of its size.
-    constexpr void list(std::uint32_t i) noexcept { list_as(i, detail::class_of(ut_[i].device, ut_[i].size_bits)); }
-    constexpr void list_as(std::uint32_t i, std::uint32_t cls) noexcept {
+    // Inlined by force: on every free's path, and the compiler keeps them out of line otherwise.
+    [[gnu::always_inline]] constexpr void list(std::uint32_t i) noexcept {
+        list_as(i, detail::class_of(ut_[i].device, ut_[i].size_bits));
+    }
+    [[gnu::always_inline]] constexpr void list_as(std::uint32_t i, std::uint32_t cls) noexcept {
         Expects(ut_[i].listed == detail::no_class && cls < detail::classes);
         ut_[i].listed = static_cast<std::uint8_t>(cls);
         lists_.push_front(cls, i);
@@ -64,6 +67,18 @@ public:
         const std::uint32_t cls = ut_[i].listed;
         if (cls == detail::no_class) return;
         lists_.erase(cls, i);
+        ut_[i].listed = detail::no_class;
+        if (lists_.empty(cls)) nonempty_[cls / 64] &= ~(std::uint64_t{1} << (cls % 64));
+    }
+    /// unlist(i) for a descriptor at the front of its list (the fast path's
+    /// block): O(1) without the free list's general erase, where it has a pop_front.
+    [[gnu::always_inline]] constexpr void unlist_front(std::uint32_t i) noexcept {
+        const std::uint32_t cls = ut_[i].listed;
+        Expects(cls < detail::classes && lists_.front(cls) == i);
+        if constexpr (requires(FreeList & l) { l.pop_front(cls); })
+            lists_.pop_front(cls);
+        else
+            lists_.erase(cls, i);
         ut_[i].listed = detail::no_class;
         if (lists_.empty(cls)) nonempty_[cls / 64] &= ~(std::uint64_t{1} << (cls % 64));
     }

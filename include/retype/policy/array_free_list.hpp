@@ -20,7 +20,7 @@ public:
         links_.fill(link{});
     }
 
-    constexpr void push_front(std::uint32_t c, std::uint32_t i) noexcept {
+    [[gnu::always_inline]] constexpr void push_front(std::uint32_t c, std::uint32_t i) noexcept {
         Expects(c < Classes && i < N);
         links_[i] = link{no_index, heads_[c]};
         if (heads_[c] != no_index) links_[heads_[c]].prev = i;
@@ -36,6 +36,15 @@ public:
             heads_[c] = l.next;
         }
         if (l.next != no_index) links_[l.next].prev = l.prev;
+        links_[i] = link{};
+    }
+    /// erase(c, front(c)), without the search for a predecessor. Requires: c not empty.
+    [[gnu::always_inline]] constexpr void pop_front(std::uint32_t c) noexcept {
+        Expects(c < Classes && heads_[c] < N);
+        const std::uint32_t i = heads_[c];
+        const std::uint32_t nx = links_[i].next;
+        heads_[c] = nx;
+        if (nx != no_index) links_[nx].prev = no_index;
         links_[i] = link{};
     }
     [[nodiscard]] constexpr std::uint32_t front(std::uint32_t c) const noexcept {

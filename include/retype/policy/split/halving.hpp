@@ -77,6 +77,28 @@ public:
         return plan_from(st, q, p, bi);
     }
 
+    /// The fast path's lookup (basic_allocator::allocate_impl, one object, not
+    /// at an address): the free block of exactly the size q needs, or no_index
+    /// when there is none (then the request is planned as usual). Reads only.
+    /// The block is the one plan() would choose, so the two paths agree. O(1).
+    template <class St>
+    [[nodiscard]] constexpr std::uint32_t exact_block(const St& st, const plan_request& q) const noexcept {
+        const unsigned need = need_bits<St>(q);
+        if (need >= 64 || st.ut.first_class_from(q.device, need) != need) return no_index;
+        return st.ut.front(q.device, need);
+    }
+    /// The fast path's commit: block bi (from exact_block) holds record ri, its
+    /// one object retyped; as commit() for a plan without halvings. O(1).
+    template <class St>
+    constexpr void commit_exact(St& st, std::uint32_t bi, std::uint32_t ri) noexcept {
+        st.ut.unlist_front(bi);
+        detail::untyped_desc& b = st.ut[bi];
+        b.state = detail::ustate::holding;
+        b.holder = ri;
+        b.children = 1;
+        b.used = std::uint64_t{1} << st.rec[ri].object_bits;
+    }
+
     /// Plans q from free block bi (of at least need_bits): the halvings down to
     /// the request's size, then the objects. For a strategy that chooses its
     /// block another way (examples/custom_strategy).

@@ -1,0 +1,229 @@
+// The halving strategies' fast path (basic_allocator::allocate_exact): one
+// object from a free block of exactly its size costs one retype and a commit,
+// without a plan. It must leave the allocator exactly as the planned path
+// would, in success and in every failure. The planned path is reached for the
+// same request with allocate_at on the block's own address (a request at an
+// address never takes the fast path), so each case runs twice, once per path,
+// and compares the snapshots; the expected values are derived by hand.
+//
+// The layout (every case): a 16 KiB untyped at 0x100000 in slot 1, slots from 8.
+// The first 4 KiB frame halves 2^14 into 2^13 halves (slots 8, 9), then the
+// low 2^13 into 2^12 halves (slots 10, 11), and goes to slot 12 at 0x100000:
+// 3 retypes. The free 2^12 block at 0x101000 (slot 11) is then of exactly a
+// frame's size: the next frame takes the fast path, into the next free slot.
+#include "faulty_backend.hpp"
+
+#include <retype/allocator.hpp>
+
+#include <gtest/gtest.h>
+
+#include <memory>
+
+using namespace retype;
+using kernel::object_type;
+
+namespace {
+constexpr kernel::config x86{.target = kernel::arch::x86_64};
+constexpr kernel::paddr_t base = 0x100000;
+constexpr kernel::paddr_t exact = 0x101000; // the free 2^12 block after the first frame
+constexpr backend::slot_t first_slot = 8;
+
+/// A backend that, when told, reports object 0 of the next retype at `report`
+/// (a kernel that placed it elsewhere), and refuses the next refuse_deletes deletes.
+struct shifting {
+    kernel::paddr_t report = 0; // 0: report nothing
+    std::uint64_t refuse_deletes = 0;
+    std::uint64_t deletes = 0;
+    std::uint64_t retypes = 0;
+    constexpr result<void> declare_untyped(backend::slot_t, kernel::paddr_t, std::uint64_t, bool) noexcept {
+        return {};
+    }
+    constexpr result<backend::retype_report> untyped_retype(const backend::retype_call&) noexcept {
+        ++retypes;
+        if (report == 0) return backend::retype_report{};
+        const kernel::paddr_t r = report;
+        report = 0;
+        return backend::retype_report{true, r};
+    }
+    constexpr result<void> cnode_delete(backend::slot_t s) noexcept {
+        if (refuse_deletes > 0) {
+            --refuse_deletes;
+            return failure(error{.code = error_code::delete_first, .value = s});
+        }
+        ++deletes;
+        return {};
+    }
+    constexpr result<void> cnode_revoke(backend::slot_t) noexcept { return {}; }
+};
+static_assert(backend::backend<shifting>);
+
+template <class Split, class B>
+using alloc_t = allocator<B, target<x86>, split<Split>, max_untypeds<16>, max_slots<16>, max_allocations<8>>;
+
+/// The layout above, with `slots` slots; false if a setup call failed.
+template <class A>
+constexpr bool setup(A& a, std::uint64_t slots = 16) {
+    return a.add_slots(first_slot, slots) && a.add_untyped(1, base, 14, false) && a.allocate(object_type::frame_4k);
+}
+/// The second frame, by either path.
+template <class A>
+constexpr result<allocation> second_frame(A& a, bool fast) {
+    return fast ? a.allocate(object_type::frame_4k) : a.allocate_at(object_type::frame_4k, 0, exact);
+}
+
+// Success: the same allocation and the same state by both paths. By hand: the
+// block at 0x101000 in slot 11, slot 13 (the lowest free: the caches are empty),
+// one retype, 12 bits; record 1 (the free-record stack hands out 0, then 1).
+template <class Split>
+constexpr bool fast_matches_planned() {
+    backend::null_backend nb;
+    alloc_t<Split, backend::null_backend> fast(nb);
+    alloc_t<Split, backend::null_backend> planned(nb);
+    if (!setup(fast) || !setup(planned)) return false;
+    auto f = second_frame(fast, true);
+    auto p = second_frame(planned, false);
+    if (!f || !p || !(*f == *p)) return false;
+    if (f->paddr != exact || f->untyped != 11 || f->slot != 13 || f->retypes != 1 || f->object_bits != 12 ||
+        f->id.index != 1 || f->count != 1 || f->device)
+        return false;
+    return fast.snapshot() == planned.snapshot() && fast.free(f->id) && planned.free(p->id) &&
+           fast.snapshot() == planned.snapshot();
+}
+static_assert(fast_matches_planned<buddy>());
+static_assert(fast_matches_planned<binary_search>());
+
+template <class Split>
+class FastPath : public ::testing::Test {};
+using splits = ::testing::Types<buddy, binary_search>;
+TYPED_TEST_SUITE(FastPath, splits);
+
+TYPED_TEST(FastPath, SameAllocationAndStateAsPlanned) { EXPECT_TRUE(fast_matches_planned<TypeParam>()); }
+
+// The backend refuses the one retype: its error, and the state exactly as
+// before, whether the slot came from the runs (caches empty) or from the
+// singles cache (after a frame was freed: its slot 13 is cached).
+TYPED_TEST(FastPath, RefusedRetypeLeavesStateUnchanged) {
+    for (bool cached : {false, true}) {
+        backend::null_backend nb;
+        test::faulty<backend::null_backend> fb(nb);
+        auto a = std::make_unique<alloc_t<TypeParam, test::faulty<backend::null_backend>>>(fb);
+        ASSERT_TRUE(setup(*a));
+        if (cached) {
+            auto f = a->allocate(object_type::frame_4k);
+            ASSERT_TRUE(f);
+            ASSERT_TRUE(a->free(f->id));
+            ASSERT_EQ(a->snapshot().singles.n, 1u) << "slot 13 is cached";
+        }
+        const auto before = a->snapshot();
+        fb.fail_retype = 1;
+        auto r = a->allocate(object_type::frame_4k);
+        ASSERT_FALSE(r);
+        EXPECT_EQ(r.error().code, error_code::not_enough_memory); // faulty's refusal
+        EXPECT_EQ(fb.refused, 1u);
+        EXPECT_TRUE(a->snapshot() == before) << (cached ? "cached slot" : "slot from the runs");
+        // And the next request gets what it would have got: the block and the slot.
+        auto again = a->allocate(object_type::frame_4k);
+        ASSERT_TRUE(again);
+        EXPECT_EQ(again->paddr, exact);
+        EXPECT_EQ(again->slot, 13u);
+    }
+}
+
+// A stale id after the fast path reused its record: not_allocated, no change.
+// Record 1 is freed (generation 1) and taken again by the next frame.
+// And a fast allocate + free returns the state exactly, but for that record's
+// generation and the counters (one retype, one revoke).
+TYPED_TEST(FastPath, StaleIdAndExactRoundTrip) {
+    backend::null_backend nb;
+    auto a = std::make_unique<alloc_t<TypeParam, backend::null_backend>>(nb);
+    ASSERT_TRUE(setup(*a));
+    auto f = a->allocate(object_type::frame_4k);
+    ASSERT_TRUE(f);
+    ASSERT_TRUE(a->free(f->id)); // slot 13 now cached, the block listed again
+    auto before = a->snapshot();
+    auto g = a->allocate(object_type::frame_4k);
+    ASSERT_TRUE(g);
+    EXPECT_EQ(g->id.index, f->id.index);
+    EXPECT_EQ(g->id.generation, f->id.generation + 1);
+    EXPECT_EQ(g->slot, 13u);
+    const auto mid = a->snapshot();
+    auto stale = a->free(f->id);
+    ASSERT_FALSE(stale);
+    EXPECT_EQ(stale.error().code, error_code::not_allocated);
+    EXPECT_EQ(stale.error().value, f->id.index);
+    EXPECT_EQ(stale.error().limit, f->id.generation);
+    EXPECT_TRUE(a->snapshot() == mid);
+    EXPECT_TRUE(a->live(g->id));
+    ASSERT_TRUE(a->free(g->id));
+    before.records[g->id.index].generation += 1;
+    before.stats.retypes += 1;
+    before.stats.revokes += 1;
+    EXPECT_TRUE(a->snapshot() == before);
+}
+
+// No slot at all (5 slots: the first frame's two pairs and its own): the fast
+// path finds its block but no slot and falls back to the planned path, whose
+// error is slots_exhausted(1 needed, 0 free), with no change.
+TYPED_TEST(FastPath, NoSlotFallsBackWithTheSameError) {
+    backend::null_backend nb;
+    auto a = std::make_unique<alloc_t<TypeParam, backend::null_backend>>(nb);
+    ASSERT_TRUE(setup(*a, 5));
+    const auto before = a->snapshot();
+    auto r = a->allocate(object_type::frame_4k);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, error_code::slots_exhausted);
+    EXPECT_EQ(r.error().value, 1u);
+    EXPECT_EQ(r.error().limit, 0u);
+    EXPECT_TRUE(a->snapshot() == before);
+}
+
+// The backend places the object elsewhere (0x108000): mispredicted(predicted
+// 0x101000, actual 0x108000), the cap in slot 13 deleted (one delete), and the
+// same state as the planned path's undo. With both tries of that delete
+// refused: undo_incomplete (cause mispredicted, slot 13, 1 slot), slot 13
+// stranded and the block withheld, again as by the planned path; the next
+// frame then halves the 2^13 block at 0x102000 instead.
+TYPED_TEST(FastPath, MispredictedUndoesAsPlanned) {
+    for (std::uint64_t refused : {0u, 2u}) {
+        shifting fb;
+        shifting pb;
+        auto fast = std::make_unique<alloc_t<TypeParam, shifting>>(fb);
+        auto planned = std::make_unique<alloc_t<TypeParam, shifting>>(pb);
+        ASSERT_TRUE(setup(*fast));
+        ASSERT_TRUE(setup(*planned));
+        const auto before = fast->snapshot();
+        fb.report = pb.report = 0x108000;
+        fb.refuse_deletes = pb.refuse_deletes = refused;
+        auto f = second_frame(*fast, true);
+        auto p = second_frame(*planned, false);
+        ASSERT_FALSE(f);
+        ASSERT_FALSE(p);
+        EXPECT_TRUE(f.error() == p.error());
+        EXPECT_TRUE(fast->snapshot() == planned->snapshot());
+        EXPECT_EQ(fb.retypes, 4u); // 3 for the first frame, 1 here
+        if (refused == 0) {
+            EXPECT_EQ(f.error().code, error_code::mispredicted);
+            EXPECT_EQ(f.error().value, exact);
+            EXPECT_EQ(f.error().limit, 0x108000u);
+            EXPECT_EQ(fb.deletes, 1u);
+            auto expect = before;
+            expect.stats.retypes += 1;
+            expect.stats.deletes += 1;
+            EXPECT_TRUE(fast->snapshot() == expect);
+        } else {
+            EXPECT_EQ(f.error().code, error_code::undo_incomplete);
+            EXPECT_EQ(f.error().argument, static_cast<std::uint64_t>(error_code::mispredicted));
+            EXPECT_EQ(f.error().value, 13u);
+            EXPECT_EQ(f.error().limit, 1u);
+            EXPECT_EQ(fb.deletes, 0u);
+            EXPECT_EQ(fast->stats().stranded, 1u);
+            EXPECT_EQ(fast->free_bytes(), 0x2000u); // 16 KiB - the first frame - the withheld block
+            auto next = fast->allocate(object_type::frame_4k);
+            ASSERT_TRUE(next);
+            EXPECT_EQ(next->paddr, 0x102000u);
+            EXPECT_NE(next->slot, 13u);
+        }
+    }
+}
+
+} // namespace
