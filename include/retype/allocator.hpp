@@ -41,6 +41,7 @@
 #include <retype/allocator/executor.hpp>
 #include <retype/allocator/record_table.hpp>
 #include <retype/allocator/request.hpp>
+#include <retype/allocator/reservation_table.hpp>
 #include <retype/allocator/slot_manager.hpp>
 #include <retype/allocator/stranded.hpp>
 #include <retype/allocator/types.hpp>
@@ -125,6 +126,7 @@ public:
         untyped_table<untyped_capacity, free_list_type> ut{};
         record_table<allocation_capacity> rec{};
         slot_manager_type slots{};
+        reservation_table resv{};
         usage stats{};
 
         /// n consecutive slots for plan p, recorded in it. Error: slots_exhausted
@@ -165,6 +167,7 @@ public:
         std::uint64_t slot_count = 0;  // of all ranges
         std::array<typename slot_manager_type::range, slot_manager_type::range_capacity> slot_ranges{}; // [0, n)
         std::size_t slot_ranges_n = 0;
+        std::array<detail::reservation, reservation_table::capacity> reservations{};
         usage stats{};
         friend constexpr bool operator==(const snapshot_type&, const snapshot_type&) = default;
     };
@@ -363,6 +366,76 @@ public:
         return k;
     }
 
+    /// Does the strategy reserve (reserving_strategy_for)? A user's strategy may not.
+    static constexpr bool can_reserve = reserving_strategy_for<Strategy, state_type>;
+
+    /// Keeps [at, at + bytes) out of every request that is not placed inside
+    /// it, until unreserve; allocate_at, allocate_range_at and
+    /// allocate_range_across inside it take its memory. Reserved memory is not
+    /// in free_bytes() for the halving strategies (their blocks are off the
+    /// free lists), and is for watermark (the kernel's count). Error:
+    /// invalid_argument(0) for 0 bytes; misaligned(bytes, granule_bits) or
+    /// misaligned(at, granule_bits) off the granule; not_in_untyped,
+    /// spans_untypeds, device_mismatch as allocate_at; reserved (value = at,
+    /// limit = the other's base) if it meets another reservation;
+    /// reservations_exhausted (value 1, limit 8); unsupported for a strategy
+    /// that does not reserve; then the strategy's: watermark overlap (limit =
+    /// the watermark's paddr) below the watermark; halving misaligned(bytes,
+    /// ceil log2) for a range that is not one block, misaligned(at, bits) for
+    /// one not aligned to its size in pptr space, overlap with any block in
+    /// use, untypeds_exhausted, slots_exhausted for the halvings; then the
+    /// backend's. Complexity: O(U + R) + the halvings (halving strategies: one
+    /// retype per halving, no objects; watermark: no call). On failure, no change.
+    [[nodiscard]] constexpr result<reservation_id> reserve(std::uint64_t bytes, kernel::paddr_t at,
+                                                           memory mem = memory::ram) noexcept {
+        if constexpr (!can_reserve) {
+            return failure(make_error(error_code::unsupported, at, bytes));
+        } else {
+            auto n = checks::frames_for(bytes);
+            if (!n) return failure(n.error());
+            if ((at & ((std::uint64_t{1} << C.granule_bits) - 1)) != 0)
+                return failure(make_error(error_code::misaligned, at, C.granule_bits));
+            const bool device = mem == memory::device;
+            auto root = st_.ut.find_root(at, C.granule_bits, *n, device);
+            if (!root) return failure(root.error());
+            if (const std::uint32_t b = st_.resv.blocking(at, bytes, device, 0, 0); b != no_index)
+                return failure(make_error(error_code::reserved, at, st_.resv[b].paddr));
+            const std::uint32_t entry = st_.resv.free_entry();
+            if (entry == no_index)
+                return failure(make_error(error_code::reservations_exhausted, 1, reservation_table::capacity));
+            if (stranded_.overflowed()) return failure(make_error(error_code::undo_incomplete, 0, st_.stats.stranded));
+            call_plan p;
+            if (auto planned = strategy_.plan_reserve(st_, at, bytes, device, *root, p); !planned) {
+                release_plan_slots(p);
+                return failure(planned.error());
+            }
+            if (auto e = executor<Backend>::execute(*st_.backend, p, st_.stats, C.target.fan_out_limit); !e) {
+                strategy_.undone(st_, p);
+                return failure(after_undo(p, e.error()));
+            }
+            const reservation_id id = st_.resv.take(entry, at, bytes, device, *root);
+            strategy_.commit_reserve(st_, p, entry);
+            return id;
+        }
+    }
+
+    /// Ends a reservation: its memory not in an allocation is free again
+    /// (buddy: merged), and what is allocated inside it is freed as any other
+    /// allocation. Error: not_allocated (value = index, limit = generation) for
+    /// an id never reserved or unreserved already. Complexity: O(U x W).
+    [[nodiscard]] constexpr result<void> unreserve(reservation_id id) noexcept {
+        if (!st_.resv.live(id)) return failure(make_error(error_code::not_allocated, id.index, id.generation));
+        if constexpr (can_reserve) {
+            const detail::reservation r = st_.resv[id.index];
+            st_.resv.release(id.index);
+            strategy_.unreserve(st_, r);
+        }
+        return {};
+    }
+
+    /// Is `id` a live reservation?
+    [[nodiscard]] constexpr bool reserved(reservation_id id) const noexcept { return st_.resv.live(id); }
+
     /// Frees one allocation (all its objects), as the strategy frees
     /// (buddy: one revoke, then merges; binary_search: one revoke; watermark:
     /// one revoke or one delete per cap). Error: not_allocated (value = index,
@@ -397,7 +470,9 @@ public:
         for (std::uint32_t i = 0; i < untyped_capacity; ++i)
             if (gone[i]) st_.ut.release(i);
         stranded_.release(root, st_.slots, st_.stats);
+        st_.resv.release_root(root); // its reservations end with everything in it
         detail::untyped_desc& r = st_.ut[root];
+        r.in_reservation = false;
         r.children = 0;
         r.lo = r.hi = r.holder = no_index;
         strategy_.reset(st_, root);
@@ -448,6 +523,7 @@ public:
         s.slot_count = st_.slots.total();
         s.slot_ranges = st_.slots.ranges();
         s.slot_ranges_n = st_.slots.ranges_in_use();
+        s.reservations = st_.resv.all();
         s.stats = stats();
         return s;
     }
