@@ -10,6 +10,7 @@
 //   - the untyped descriptor table (allocator/untyped_table.hpp), the record
 //     table (allocator/record_table.hpp) and the slot manager
 //     (allocator/slot_manager.hpp), sized by the capacities: no heap, ever;
+//   - the reserved ranges (allocator/reservation_table.hpp, reserve());
 //   - the executor (allocator/executor.hpp) that runs a plan and undoes it.
 //
 // Every mutating operation is check-then-commit: it plans every kernel call on
@@ -434,7 +435,7 @@ public:
     }
 
     /// Is `id` a live reservation?
-    [[nodiscard]] constexpr bool reserved(reservation_id id) const noexcept { return st_.resv.live(id); }
+    [[nodiscard]] constexpr bool live(reservation_id id) const noexcept { return st_.resv.live(id); }
 
     /// Frees one allocation (all its objects), as the strategy frees
     /// (buddy: one revoke, then merges; binary_search: one revoke; watermark:
@@ -447,8 +448,8 @@ public:
         return strategy_.free(st_, id.index);
     }
 
-    /// Revokes a bootinfo untyped: every allocation in it is gone, all of it
-    /// is free again, and slots stranded under it are usable again. Error:
+    /// Revokes a bootinfo untyped: every allocation and reservation in it is
+    /// gone, all of it is free again, and slots stranded under it are usable again. Error:
     /// unknown_object if `slot` is not a bootinfo untyped given to
     /// add_untyped; then the backend's. Complexity: O((U + A) x depth).
     [[nodiscard]] constexpr result<void> reset(backend::slot_t slot) noexcept {

@@ -236,7 +236,7 @@ void run(fuzz::input in) {
             ok = r.has_value();
             if (ok) {
                 std::erase_if(live, [&](const allocation& y) { return !a->live(y.id); });
-                std::erase_if(reserved, [&](const held& h) { return !a->reserved(h.id); });
+                std::erase_if(reserved, [&](const held& h) { return !a->live(h.id); });
                 for (const auto& y : live)
                     if (!m->occupied(y.slot)) fail("reset emptied a slot of a surviving allocation");
             }

@@ -59,7 +59,7 @@ TYPED_TEST(Reserve, LaterObjectsStayOutAndRangeAtInsideSucceeds) {
         return;
     } else {
         ASSERT_TRUE(id) << name(id.error().code);
-        EXPECT_TRUE(this->a->reserved(*id));
+        EXPECT_TRUE(this->a->live(*id));
         // TCBs allocated after the reservation, in 20 requests of k = 1/16 of
         // what fits in 64 KiB: none meets [at, at + 64 KiB). Watermark: the
         // bump pointer stops at the reservation, so exactly 16 requests fit
@@ -100,7 +100,7 @@ TYPED_TEST(Reserve, LaterObjectsStayOutAndRangeAtInsideSucceeds) {
             ASSERT_TRUE(this->a->free(again->id));
         }
         ASSERT_TRUE(this->a->unreserve(*id));
-        EXPECT_FALSE(this->a->reserved(*id));
+        EXPECT_FALSE(this->a->live(*id));
     }
 }
 
@@ -169,7 +169,7 @@ TYPED_TEST(Reserve, ResetEndsTheReservations) {
         auto id = a.reserve(this->bytes, this->at);
         ASSERT_TRUE(id) << name(id.error().code);
         ASSERT_TRUE(a.reset(1));
-        EXPECT_FALSE(a.reserved(*id));
+        EXPECT_FALSE(a.live(*id));
         EXPECT_EQ(a.free_bytes(), 1u << 20);
     }
 }
@@ -231,11 +231,10 @@ using halving_strategies = ::testing::Types<strategy::buddy, strategy::binary_se
 TYPED_TEST_SUITE(ReserveFaults, halving_strategies);
 
 TYPED_TEST(ReserveFaults, ARefusedHalvingChangesNothing) {
-    constexpr kernel::config x86{.target = kernel::arch::x86_64};
     using model_t = test::small_model;
     using faulty_t = test::faulty<model_t>;
-    using alloc_t = allocator<faulty_t, target<x86>, split<TypeParam>, max_untypeds<32>, max_slots<64>>;
-    auto m = std::make_unique<model_t>(x86);
+    using alloc_t = allocator<faulty_t, target<test::x86>, split<TypeParam>, max_untypeds<32>, max_slots<64>>;
+    auto m = std::make_unique<model_t>(test::x86);
     auto f = std::make_unique<faulty_t>(*m);
     auto a = std::make_unique<alloc_t>(*f);
     ASSERT_TRUE(a->add_slots(64, 64));
