@@ -40,6 +40,7 @@
 
 #include <retype/allocator/checks.hpp>
 #include <retype/allocator/executor.hpp>
+#include <retype/allocator/range_ops.hpp>
 #include <retype/allocator/record_table.hpp>
 #include <retype/allocator/request.hpp>
 #include <retype/allocator/reservation_table.hpp>
@@ -94,6 +95,7 @@ class basic_allocator {
 public:
     static constexpr allocator_config config = C;
     using strategy_type = Strategy;
+    using backend_type = Backend;
     using alignment_type = Align;
     static constexpr std::size_t untyped_capacity = C.max_untypeds;
     static constexpr std::size_t allocation_capacity = C.max_allocations ? C.max_allocations : C.max_untypeds;
@@ -312,59 +314,7 @@ public:
     [[nodiscard]] constexpr result<std::size_t> allocate_range_across(std::uint64_t bytes, kernel::paddr_t at,
                                                                       std::span<allocation> out,
                                                                       memory mem = memory::ram) noexcept {
-        auto n = checks::frames_for(bytes);
-        if (!n) return failure(n.error());
-        const bool device = mem == memory::device;
-        const unsigned g = C.granule_bits;
-        std::array<plan_request, max_range_parts> parts{};
-        std::size_t k = 0;
-        kernel::paddr_t cur = at;
-        for (std::uint64_t left = *n; left > 0;) {
-            auto root = st_.ut.find_root(cur, g, 1, device);
-            if (!root) return failure(root.error());
-            const detail::untyped_desc& u = st_.ut[*root];
-            const std::uint64_t room = ((u.paddr + ((std::uint64_t{1} << u.size_bits) - 1)) - cur + 1) >> g;
-            if (room == 0) return failure(make_error(error_code::misaligned, cur, g));
-            if (k == max_range_parts) return failure(make_error(error_code::spans_untypeds, at, cur));
-            const std::uint64_t here = left < room ? left : room;
-            auto bits = checks::check(granule_type, 0, here, mem);
-            if (!bits) return failure(bits.error());
-            parts[k++] = plan_request{granule_type, 0, *bits, here, device, true, cur};
-            cur += here << g;
-            left -= here;
-        }
-        if (out.size() < k) return failure(invalid_argument(2));
-        if (st_.rec.available() < k) return failure(make_error(error_code::records_exhausted, k, allocation_capacity));
-        if (stranded_.overflowed()) return failure(make_error(error_code::undo_incomplete, 0, st_.stats.stranded));
-        std::array<call_plan, max_range_parts> plans;
-        std::uint64_t halves = 0;
-        for (std::size_t i = 0; i < k; ++i) {
-            auto planned = strategy_.plan(st_, parts[i], plans[i]);
-            halves += 2 * plans[i].halvings_n;
-            if (planned && halves > st_.ut.available())
-                planned = failure(make_error(error_code::untypeds_exhausted, halves, st_.ut.available()));
-            if (!planned) {
-                for (std::size_t j = i + 1; j-- > 0;) release_plan_slots(plans[j]);
-                return failure(planned.error());
-            }
-        }
-        std::array<std::uint64_t, max_range_parts> retypes{};
-        for (std::size_t i = 0; i < k; ++i) {
-            const std::uint64_t before = st_.stats.retypes;
-            auto e = executor<Backend>::execute(*st_.backend, plans[i], st_.stats, C.target.fan_out_limit);
-            retypes[i] = st_.stats.retypes - before;
-            if (e) continue;
-            strategy_.undone(st_, plans[i]);
-            error why = after_undo(plans[i], e.error());
-            for (std::size_t j = i; j-- > 0;) {
-                executor<Backend>::undo_all(*st_.backend, plans[j], st_.stats);
-                strategy_.undone(st_, plans[j]);
-                if (const error w = after_undo(plans[j], e.error()); w.code == error_code::undo_incomplete) why = w;
-            }
-            return failure(why);
-        }
-        for (std::size_t i = 0; i < k; ++i) out[i] = commit(plans[i], parts[i], true, retypes[i]);
-        return k;
+        return detail::range_ops::allocate_range_across(*this, bytes, at, out, mem);
     }
 
     /// Does the strategy reserve (reserving_strategy_for)? A user's strategy may not.
@@ -389,35 +339,7 @@ public:
     /// retype per halving, no objects; watermark: no call). On failure, no change.
     [[nodiscard]] constexpr result<reservation_id> reserve(std::uint64_t bytes, kernel::paddr_t at,
                                                            memory mem = memory::ram) noexcept {
-        if constexpr (!can_reserve) {
-            return failure(make_error(error_code::unsupported, at, bytes));
-        } else {
-            auto n = checks::frames_for(bytes);
-            if (!n) return failure(n.error());
-            if ((at & ((std::uint64_t{1} << C.granule_bits) - 1)) != 0)
-                return failure(make_error(error_code::misaligned, at, C.granule_bits));
-            const bool device = mem == memory::device;
-            auto root = st_.ut.find_root(at, C.granule_bits, *n, device);
-            if (!root) return failure(root.error());
-            if (const std::uint32_t b = st_.resv.blocking(at, bytes, device, 0, 0); b != no_index)
-                return failure(make_error(error_code::reserved, at, st_.resv[b].paddr));
-            const std::uint32_t entry = st_.resv.free_entry();
-            if (entry == no_index)
-                return failure(make_error(error_code::reservations_exhausted, 1, reservation_table::capacity));
-            if (stranded_.overflowed()) return failure(make_error(error_code::undo_incomplete, 0, st_.stats.stranded));
-            call_plan p;
-            if (auto planned = strategy_.plan_reserve(st_, at, bytes, device, *root, p); !planned) {
-                release_plan_slots(p);
-                return failure(planned.error());
-            }
-            if (auto e = executor<Backend>::execute(*st_.backend, p, st_.stats, C.target.fan_out_limit); !e) {
-                strategy_.undone(st_, p);
-                return failure(after_undo(p, e.error()));
-            }
-            const reservation_id id = st_.resv.take(entry, at, bytes, device, *root);
-            strategy_.commit_reserve(st_, p, entry);
-            return id;
-        }
+        return detail::range_ops::reserve(*this, bytes, at, mem);
     }
 
     /// Ends a reservation: its memory not in an allocation is free again
@@ -425,13 +347,7 @@ public:
     /// allocation. Error: not_allocated (value = index, limit = generation) for
     /// an id never reserved or unreserved already. Complexity: O(U x W).
     [[nodiscard]] constexpr result<void> unreserve(reservation_id id) noexcept {
-        if (!st_.resv.live(id)) return failure(make_error(error_code::not_allocated, id.index, id.generation));
-        if constexpr (can_reserve) {
-            const detail::reservation r = st_.resv[id.index];
-            st_.resv.release(id.index);
-            strategy_.unreserve(st_, r);
-        }
-        return {};
+        return detail::range_ops::unreserve(*this, id);
     }
 
     /// Is `id` a live reservation?
@@ -530,6 +446,8 @@ public:
     }
 
 private:
+    friend struct detail::range_ops; // allocate_range_across, reserve, unreserve (allocator/range_ops.hpp)
+
     [[nodiscard]] constexpr result<allocation> allocate_impl(kernel::object_type type, std::uint64_t size_bits,
                                                              std::uint64_t count, memory mem, bool range, bool fixed,
                                                              kernel::paddr_t at) noexcept {
