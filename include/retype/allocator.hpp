@@ -12,6 +12,9 @@
 //     (allocator/slot_manager.hpp), sized by the capacities: no heap, ever;
 //   - the reserved ranges (allocator/reservation_table.hpp, reserve());
 //   - the executor (allocator/executor.hpp) that runs a plan and undoes it.
+// Its operations on ranges (allocator/range_ops.hpp) and on what bootinfo
+// hands over (allocator/bootinfo_ops.hpp) are components of their own; the
+// members of those names forward to them. The snapshot is allocator/snapshot.hpp.
 //
 // Every mutating operation is check-then-commit: it plans every kernel call on
 // unchanged state (a bad input returns its error here, and nothing changed), then
@@ -38,6 +41,7 @@
 // object's size does not grow with max_slots.
 #pragma once
 
+#include <retype/allocator/bootinfo_ops.hpp>
 #include <retype/allocator/checks.hpp>
 #include <retype/allocator/executor.hpp>
 #include <retype/allocator/range_ops.hpp>
@@ -45,6 +49,7 @@
 #include <retype/allocator/request.hpp>
 #include <retype/allocator/reservation_table.hpp>
 #include <retype/allocator/slot_manager.hpp>
+#include <retype/allocator/snapshot.hpp>
 #include <retype/allocator/stranded.hpp>
 #include <retype/allocator/types.hpp>
 #include <retype/allocator/untyped_table.hpp>
@@ -157,23 +162,7 @@ public:
                   "retype: split<S>: S does not model split_strategy_for (see docs/concepts.md)");
 
     /// The full state, comparable: what tests compare before and after a call.
-    struct snapshot_type {
-        std::array<detail::untyped_desc, untyped_capacity> untypeds{};
-        std::array<detail::record, allocation_capacity> records{};
-        std::array<std::uint32_t, untyped_capacity> list_next{};
-        std::array<std::uint32_t, detail::classes> list_head{};
-        std::array<slot_run, slot_manager_type::run_capacity> slot_runs{}; // [0, slot_runs_n) in use, the rest zero
-        std::size_t slot_runs_n = 0;
-        slot_cache singles{};          // cached free single slots, oldest first
-        slot_cache pairs{};            // cached free pairs (first slot of each), oldest first
-        backend::slot_t slot_base = 0; // the first range's
-        std::uint64_t slot_count = 0;  // of all ranges
-        std::array<typename slot_manager_type::range, slot_manager_type::range_capacity> slot_ranges{}; // [0, n)
-        std::size_t slot_ranges_n = 0;
-        std::array<detail::reservation, reservation_table::capacity> reservations{};
-        usage stats{};
-        friend constexpr bool operator==(const snapshot_type&, const snapshot_type&) = default;
-    };
+    using snapshot_type = allocator_snapshot<untyped_capacity, allocation_capacity, slot_manager_type>;
 
     constexpr explicit basic_allocator(Backend& b) noexcept : st_{&b} {}
 
@@ -190,13 +179,7 @@ public:
     /// first slot, limit = the backend's last) when the backend says it cannot
     /// hold the range. Complexity: O(U). On failure, no change.
     [[nodiscard]] constexpr result<void> add_slots(backend::slot_t first, std::uint64_t count) noexcept {
-        for (const auto& u : st_.ut.all())
-            if (u.state != detail::ustate::unused && u.slot >= first && u.slot - first < count)
-                return failure(make_error(error_code::overlap, u.slot, first));
-        if (auto e = st_.slots.check_range(first, count); !e) return e;
-        if constexpr (requires(const Backend& b) { b.holds_slots(first, count); })
-            if (auto e = st_.backend->holds_slots(first, count); !e) return failure(e.error());
-        return st_.slots.add_range(first, count);
+        return detail::bootinfo_ops::add_slots(*this, first, count);
     }
 
     /// One untyped of bootinfo (seL4_BootInfo.untypedList[i] in slot
@@ -208,36 +191,7 @@ public:
     /// On failure, no change.
     [[nodiscard]] constexpr result<void> add_untyped(backend::slot_t slot, kernel::paddr_t paddr,
                                                      std::uint64_t size_bits, bool device) noexcept {
-        constexpr kernel::arch_traits t = state_type::arch;
-        if (size_bits < t.min_untyped_bits || size_bits > t.max_untyped_bits)
-            return failure(range_error(t.min_untyped_bits, t.max_untyped_bits));
-        const std::uint64_t size = std::uint64_t{1} << size_bits;
-        if (!alignment::pptr::aligned(t, paddr, static_cast<unsigned>(size_bits)))
-            return failure(make_error(error_code::misaligned, paddr, size_bits));
-        if (paddr > t.word_mask() || size - 1 > t.word_mask() - paddr)
-            return failure(make_error(error_code::outside_address_space, paddr, t.word_mask()));
-        if (!device && !t.in_window(paddr, static_cast<unsigned>(size_bits)))
-            return failure(make_error(error_code::outside_kernel_window, paddr, t.paddr_top));
-        if (st_.slots.contains(slot)) return failure(make_error(error_code::overlap, slot, slot));
-        for (const auto& u : st_.ut.all()) {
-            if (u.state == detail::ustate::unused) continue;
-            if (u.slot == slot) return failure(make_error(error_code::overlap, slot, u.slot));
-            if (u.parent == no_index && paddr <= u.paddr + ((std::uint64_t{1} << u.size_bits) - 1) &&
-                u.paddr <= paddr + (size - 1))
-                return failure(make_error(error_code::overlap, paddr, u.paddr));
-        }
-        if (st_.ut.available() == 0) return failure(make_error(error_code::untypeds_exhausted, 1, 0));
-        if (auto r = st_.backend->declare_untyped(slot, paddr, size_bits, device); !r) return failure(r.error());
-        // Commit. A bootinfo untyped is full (freeIndex = size) with no children:
-        // the first retype resets it.
-        const std::uint32_t u = st_.ut.take();
-        st_.ut[u] = detail::untyped_desc{.paddr = paddr,
-                                         .slot = slot,
-                                         .used = size,
-                                         .size_bits = static_cast<std::uint8_t>(size_bits),
-                                         .device = device};
-        strategy_.adopt(st_, u);
-        return {};
+        return detail::bootinfo_ops::add_untyped(*this, slot, paddr, size_bits, device);
     }
 
     /// The request (request.hpp): count objects of its type, in consecutive
@@ -369,31 +323,7 @@ public:
     /// unknown_object if `slot` is not a bootinfo untyped given to
     /// add_untyped; then the backend's. Complexity: O((U + A) x depth).
     [[nodiscard]] constexpr result<void> reset(backend::slot_t slot) noexcept {
-        const std::uint32_t root = st_.ut.root_of(slot);
-        if (root == no_index) return failure(make_error(error_code::unknown_object, slot));
-        if (auto e = st_.backend->cnode_revoke(slot); !e) return failure(e.error());
-        ++st_.stats.revokes;
-        for (std::uint32_t i = 0; i < allocation_capacity; ++i)
-            if (st_.rec[i].live && st_.ut.descends(st_.rec[i].untyped, root)) st_.release_record(i);
-        // Halves under the root: first unlink them all (descends() walks parents),
-        // then give their descriptors back.
-        std::array<bool, untyped_capacity> gone{};
-        for (std::uint32_t i = 0; i < untyped_capacity; ++i) {
-            if (i == root || st_.ut[i].state == detail::ustate::unused || !st_.ut.descends(i, root)) continue;
-            gone[i] = true;
-            st_.ut.unlist(i);
-            st_.slots.give(st_.ut[i].slot, 1);
-        }
-        for (std::uint32_t i = 0; i < untyped_capacity; ++i)
-            if (gone[i]) st_.ut.release(i);
-        stranded_.release(root, st_.slots, st_.stats);
-        st_.resv.release_root(root); // its reservations end with everything in it
-        detail::untyped_desc& r = st_.ut[root];
-        r.in_reservation = false;
-        r.children = 0;
-        r.lo = r.hi = r.holder = no_index;
-        strategy_.reset(st_, root);
-        return {};
+        return detail::bootinfo_ops::reset(*this, slot);
     }
 
     /// Bytes of kind `mem` not in any object: free blocks (halving), or
@@ -422,31 +352,11 @@ public:
     /// Is `id` a live allocation?
     [[nodiscard]] constexpr bool live(allocation_id id) const noexcept { return st_.rec.live(id); }
 
-    [[nodiscard]] constexpr snapshot_type snapshot() const noexcept {
-        snapshot_type s{};
-        s.untypeds = st_.ut.all();
-        s.records = st_.rec.all();
-        s.list_next.fill(no_index);
-        const free_list_type& l = st_.ut.lists();
-        for (std::uint32_t c = 0; c < detail::classes; ++c) {
-            s.list_head[c] = l.front(c);
-            for (std::uint32_t i = l.front(c); i != no_index; i = l.next(c, i)) s.list_next[i] = l.next(c, i);
-        }
-        s.slot_runs = st_.slots.runs();
-        s.slot_runs_n = st_.slots.runs_in_use();
-        s.singles = st_.slots.singles();
-        s.pairs = st_.slots.pairs();
-        s.slot_base = st_.slots.ranges_in_use() ? st_.slots.ranges()[0].first : 0;
-        s.slot_count = st_.slots.total();
-        s.slot_ranges = st_.slots.ranges();
-        s.slot_ranges_n = st_.slots.ranges_in_use();
-        s.reservations = st_.resv.all();
-        s.stats = stats();
-        return s;
-    }
+    [[nodiscard]] constexpr snapshot_type snapshot() const noexcept { return snapshot_type::of(st_, stats()); }
 
 private:
-    friend struct detail::range_ops; // allocate_range_across, reserve, unreserve (allocator/range_ops.hpp)
+    friend struct detail::range_ops;    // allocate_range_across, reserve, unreserve (allocator/range_ops.hpp)
+    friend struct detail::bootinfo_ops; // add_slots, add_untyped, reset (allocator/bootinfo_ops.hpp)
 
     [[nodiscard]] constexpr result<allocation> allocate_impl(kernel::object_type type, std::uint64_t size_bits,
                                                              std::uint64_t count, memory mem, bool range, bool fixed,
