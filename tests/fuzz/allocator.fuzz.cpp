@@ -237,8 +237,9 @@ void run(fuzz::input in) {
             if (ok) {
                 std::erase_if(live, [&](const allocation& y) { return !a->live(y.id); });
                 std::erase_if(reserved, [&](const held& h) { return !a->live(h.id); });
+                // (An allocation a refused delete left with only its paddings, count 0, has no object slot.)
                 for (const auto& y : live)
-                    if (!m->occupied(y.slot)) fail("reset emptied a slot of a surviving allocation");
+                    if (y.count > 0 && !m->occupied(y.slot)) fail("reset emptied a slot of a surviving allocation");
             }
             break;
         }
