@@ -34,18 +34,19 @@ enum class error_code : std::uint8_t {
     no_fit = 42,             // no free block satisfies the request (contiguity, bank, placement)
     mispredicted = 43,       // the backend placed an object elsewhere than the allocator predicted
     // The allocator's own, one per cause (payloads: docs/allocators.md, "Errors").
-    untypeds_exhausted = 44,     // the untyped descriptor table is full: value = needed, limit = free
-    records_exhausted = 45,      // the allocation record table is full: value = 1, limit = max_allocations
-    slots_exhausted = 46,        // not enough free managed slots: value = needed, limit = free
-    slot_ranges_exhausted = 47,  // add_slots: every slot range entry is used: value = 1, limit = max ranges
-    outside_kernel_window = 48,  // RAM the kernel cannot map: value = paddr, limit = paddr_top
-    outside_address_space = 49,  // an untyped past the top of the address space: value = paddr, limit = top
-    not_in_untyped = 50,         // a paddr in no untyped the allocator was given: value = paddr
-    spans_untypeds = 51,         // a request past the end of its untyped: value = paddr, limit = untyped's end
-    cspace_too_small = 52,       // the backend cannot hold a slot: value = the slot, limit = its last slot
-    undo_incomplete = 53,        // a delete was refused while undoing: value = slot kept out of use,
-                                 // limit = slots kept, argument = the code of the error that caused the undo
-    reserved = 54,               // the range is reserved: value = paddr, limit = the reservation's base
+    untypeds_exhausted = 44,    // the untyped descriptor table is full: value = needed, limit = free
+    records_exhausted = 45,     // the allocation record table is full: value = 1, limit = max_allocations
+    slots_exhausted = 46,       // not enough free managed slots: value = needed, limit = free
+    slot_ranges_exhausted = 47, // add_slots: every slot range entry is used: value = 1, limit = max ranges
+    outside_kernel_window = 48, // RAM the kernel cannot map: value = paddr, limit = paddr_top
+    outside_address_space = 49, // an untyped past the top of the address space: value = paddr, limit = top
+    not_in_untyped = 50,        // a paddr in no untyped the allocator was given: value = paddr
+    spans_untypeds = 51,        // a request past the end of its untyped: value = paddr, limit = untyped's end
+    cspace_too_small = 52,      // the backend cannot hold a slot: value = the slot, limit = its last slot
+    undo_incomplete = 53,       // a delete was refused while undoing: value = slot kept out of use,
+                                // limit = slots kept, argument = the code of the error that caused the undo
+    reserved = 54,              // the range is reserved: value = paddr, limit = the reservation's base
+
     reservations_exhausted = 55, // reserve: every reservation entry is used: value = 1, limit = the capacity
 };
 
