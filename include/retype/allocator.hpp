@@ -10,7 +10,11 @@
 //   - the untyped descriptor table (allocator/untyped_table.hpp), the record
 //     table (allocator/record_table.hpp) and the slot manager
 //     (allocator/slot_manager.hpp), sized by the capacities: no heap, ever;
+//   - the reserved ranges (allocator/reservation_table.hpp, reserve());
 //   - the executor (allocator/executor.hpp) that runs a plan and undoes it.
+// Its operations on ranges (allocator/range_ops.hpp) and on what bootinfo
+// hands over (allocator/bootinfo_ops.hpp) are components of their own; the
+// members of those names forward to them. The snapshot is allocator/snapshot.hpp.
 //
 // Every mutating operation is check-then-commit: it plans every kernel call on
 // unchanged state (a bad input returns its error here, and nothing changed), then
@@ -37,11 +41,15 @@
 // object's size does not grow with max_slots.
 #pragma once
 
+#include <retype/allocator/bootinfo_ops.hpp>
 #include <retype/allocator/checks.hpp>
 #include <retype/allocator/executor.hpp>
+#include <retype/allocator/range_ops.hpp>
 #include <retype/allocator/record_table.hpp>
 #include <retype/allocator/request.hpp>
+#include <retype/allocator/reservation_table.hpp>
 #include <retype/allocator/slot_manager.hpp>
+#include <retype/allocator/snapshot.hpp>
 #include <retype/allocator/stranded.hpp>
 #include <retype/allocator/types.hpp>
 #include <retype/allocator/untyped_table.hpp>
@@ -93,6 +101,7 @@ class basic_allocator {
 public:
     static constexpr allocator_config config = C;
     using strategy_type = Strategy;
+    using backend_type = Backend;
     using alignment_type = Align;
     static constexpr std::size_t untyped_capacity = C.max_untypeds;
     static constexpr std::size_t allocation_capacity = C.max_allocations ? C.max_allocations : C.max_untypeds;
@@ -126,6 +135,7 @@ public:
         untyped_table<untyped_capacity, free_list_type> ut{};
         record_table<allocation_capacity> rec{};
         slot_manager_type slots{};
+        reservation_table resv{};
         usage stats{};
 
         /// n consecutive slots for plan p, recorded in it. Error: slots_exhausted
@@ -156,22 +166,7 @@ public:
                   "retype: split<S>: S does not model split_strategy_for (see docs/concepts.md)");
 
     /// The full state, comparable: what tests compare before and after a call.
-    struct snapshot_type {
-        std::array<detail::untyped_desc, untyped_capacity> untypeds{};
-        std::array<detail::record, allocation_capacity> records{};
-        std::array<std::uint32_t, untyped_capacity> list_next{};
-        std::array<std::uint32_t, detail::classes> list_head{};
-        std::array<slot_run, slot_manager_type::run_capacity> slot_runs{}; // [0, slot_runs_n) in use, the rest zero
-        std::size_t slot_runs_n = 0;
-        slot_cache singles{};          // cached free single slots, oldest first
-        slot_cache pairs{};            // cached free pairs (first slot of each), oldest first
-        backend::slot_t slot_base = 0; // the first range's
-        std::uint64_t slot_count = 0;  // of all ranges
-        std::array<typename slot_manager_type::range, slot_manager_type::range_capacity> slot_ranges{}; // [0, n)
-        std::size_t slot_ranges_n = 0;
-        usage stats{};
-        friend constexpr bool operator==(const snapshot_type&, const snapshot_type&) = default;
-    };
+    using snapshot_type = allocator_snapshot<untyped_capacity, allocation_capacity, slot_manager_type>;
 
     constexpr explicit basic_allocator(Backend& b) noexcept : st_{&b} {}
 
@@ -188,13 +183,7 @@ public:
     /// first slot, limit = the backend's last) when the backend says it cannot
     /// hold the range. Complexity: O(U). On failure, no change.
     [[nodiscard]] constexpr result<void> add_slots(backend::slot_t first, std::uint64_t count) noexcept {
-        for (const auto& u : st_.ut.all())
-            if (u.state != detail::ustate::unused && u.slot >= first && u.slot - first < count)
-                return failure(make_error(error_code::overlap, u.slot, first));
-        if (auto e = st_.slots.check_range(first, count); !e) return e;
-        if constexpr (requires(const Backend& b) { b.holds_slots(first, count); })
-            if (auto e = st_.backend->holds_slots(first, count); !e) return failure(e.error());
-        return st_.slots.add_range(first, count);
+        return detail::bootinfo_ops::add_slots(*this, first, count);
     }
 
     /// One untyped of bootinfo (seL4_BootInfo.untypedList[i] in slot
@@ -206,36 +195,7 @@ public:
     /// On failure, no change.
     [[nodiscard]] constexpr result<void> add_untyped(backend::slot_t slot, kernel::paddr_t paddr,
                                                      std::uint64_t size_bits, bool device) noexcept {
-        constexpr kernel::arch_traits t = state_type::arch;
-        if (size_bits < t.min_untyped_bits || size_bits > t.max_untyped_bits)
-            return failure(range_error(t.min_untyped_bits, t.max_untyped_bits));
-        const std::uint64_t size = std::uint64_t{1} << size_bits;
-        if (!alignment::pptr::aligned(t, paddr, static_cast<unsigned>(size_bits)))
-            return failure(make_error(error_code::misaligned, paddr, size_bits));
-        if (paddr > t.word_mask() || size - 1 > t.word_mask() - paddr)
-            return failure(make_error(error_code::outside_address_space, paddr, t.word_mask()));
-        if (!device && !t.in_window(paddr, static_cast<unsigned>(size_bits)))
-            return failure(make_error(error_code::outside_kernel_window, paddr, t.paddr_top));
-        if (st_.slots.contains(slot)) return failure(make_error(error_code::overlap, slot, slot));
-        for (const auto& u : st_.ut.all()) {
-            if (u.state == detail::ustate::unused) continue;
-            if (u.slot == slot) return failure(make_error(error_code::overlap, slot, u.slot));
-            if (u.parent == no_index && paddr <= u.paddr + ((std::uint64_t{1} << u.size_bits) - 1) &&
-                u.paddr <= paddr + (size - 1))
-                return failure(make_error(error_code::overlap, paddr, u.paddr));
-        }
-        if (st_.ut.available() == 0) return failure(make_error(error_code::untypeds_exhausted, 1, 0));
-        if (auto r = st_.backend->declare_untyped(slot, paddr, size_bits, device); !r) return failure(r.error());
-        // Commit. A bootinfo untyped is full (freeIndex = size) with no children:
-        // the first retype resets it.
-        const std::uint32_t u = st_.ut.take();
-        st_.ut[u] = detail::untyped_desc{.paddr = paddr,
-                                         .slot = slot,
-                                         .used = size,
-                                         .size_bits = static_cast<std::uint8_t>(size_bits),
-                                         .device = device};
-        strategy_.adopt(st_, u);
-        return {};
+        return detail::bootinfo_ops::add_untyped(*this, slot, paddr, size_bits, device);
     }
 
     /// The request (request.hpp): count objects of its type, in consecutive
@@ -312,60 +272,44 @@ public:
     [[nodiscard]] constexpr result<std::size_t> allocate_range_across(std::uint64_t bytes, kernel::paddr_t at,
                                                                       std::span<allocation> out,
                                                                       memory mem = memory::ram) noexcept {
-        auto n = checks::frames_for(bytes);
-        if (!n) return failure(n.error());
-        const bool device = mem == memory::device;
-        const unsigned g = C.granule_bits;
-        std::array<plan_request, max_range_parts> parts{};
-        std::size_t k = 0;
-        kernel::paddr_t cur = at;
-        for (std::uint64_t left = *n; left > 0;) {
-            auto root = st_.ut.find_root(cur, g, 1, device);
-            if (!root) return failure(root.error());
-            const detail::untyped_desc& u = st_.ut[*root];
-            const std::uint64_t room = ((u.paddr + ((std::uint64_t{1} << u.size_bits) - 1)) - cur + 1) >> g;
-            if (room == 0) return failure(make_error(error_code::misaligned, cur, g));
-            if (k == max_range_parts) return failure(make_error(error_code::spans_untypeds, at, cur));
-            const std::uint64_t here = left < room ? left : room;
-            auto bits = checks::check(granule_type, 0, here, mem);
-            if (!bits) return failure(bits.error());
-            parts[k++] = plan_request{granule_type, 0, *bits, here, device, true, cur};
-            cur += here << g;
-            left -= here;
-        }
-        if (out.size() < k) return failure(invalid_argument(2));
-        if (st_.rec.available() < k) return failure(make_error(error_code::records_exhausted, k, allocation_capacity));
-        if (stranded_.overflowed()) return failure(make_error(error_code::undo_incomplete, 0, st_.stats.stranded));
-        std::array<call_plan, max_range_parts> plans;
-        std::uint64_t halves = 0;
-        for (std::size_t i = 0; i < k; ++i) {
-            auto planned = strategy_.plan(st_, parts[i], plans[i]);
-            halves += 2 * plans[i].halvings_n;
-            if (planned && halves > st_.ut.available())
-                planned = failure(make_error(error_code::untypeds_exhausted, halves, st_.ut.available()));
-            if (!planned) {
-                for (std::size_t j = i + 1; j-- > 0;) release_plan_slots(plans[j]);
-                return failure(planned.error());
-            }
-        }
-        std::array<std::uint64_t, max_range_parts> retypes{};
-        for (std::size_t i = 0; i < k; ++i) {
-            const std::uint64_t before = st_.stats.retypes;
-            auto e = executor<Backend>::execute(*st_.backend, plans[i], st_.stats, C.target.fan_out_limit);
-            retypes[i] = st_.stats.retypes - before;
-            if (e) continue;
-            strategy_.undone(st_, plans[i]);
-            error why = after_undo(plans[i], e.error());
-            for (std::size_t j = i; j-- > 0;) {
-                executor<Backend>::undo_all(*st_.backend, plans[j], st_.stats);
-                strategy_.undone(st_, plans[j]);
-                if (const error w = after_undo(plans[j], e.error()); w.code == error_code::undo_incomplete) why = w;
-            }
-            return failure(why);
-        }
-        for (std::size_t i = 0; i < k; ++i) out[i] = commit(plans[i], parts[i], true, retypes[i]);
-        return k;
+        return detail::range_ops::allocate_range_across(*this, bytes, at, out, mem);
     }
+
+    /// Does the strategy reserve (reserving_strategy_for)? A user's strategy may not.
+    static constexpr bool can_reserve = reserving_strategy_for<Strategy, state_type>;
+
+    /// Keeps [at, at + bytes) out of every request that is not placed inside
+    /// it, until unreserve; allocate_at, allocate_range_at and
+    /// allocate_range_across inside it take its memory. Reserved memory is not
+    /// in free_bytes() for the halving strategies (their blocks are off the
+    /// free lists), and is for watermark (the kernel's count). Error:
+    /// invalid_argument(0) for 0 bytes; misaligned(bytes, granule_bits) or
+    /// misaligned(at, granule_bits) off the granule; not_in_untyped,
+    /// spans_untypeds, device_mismatch as allocate_at; reserved (value = at,
+    /// limit = the other's base) if it meets another reservation;
+    /// reservations_exhausted (value 1, limit 8); unsupported for a strategy
+    /// that does not reserve; then the strategy's: watermark overlap (limit =
+    /// the watermark's paddr) below the watermark; halving misaligned(bytes,
+    /// ceil log2) for a range that is not one block, misaligned(at, bits) for
+    /// one not aligned to its size in pptr space, overlap with any block in
+    /// use, untypeds_exhausted, slots_exhausted for the halvings; then the
+    /// backend's. Complexity: O(U + R) + the halvings (halving strategies: one
+    /// retype per halving, no objects; watermark: no call). On failure, no change.
+    [[nodiscard]] constexpr result<reservation_id> reserve(std::uint64_t bytes, kernel::paddr_t at,
+                                                           memory mem = memory::ram) noexcept {
+        return detail::range_ops::reserve(*this, bytes, at, mem);
+    }
+
+    /// Ends a reservation: its memory not in an allocation is free again
+    /// (buddy: merged), and what is allocated inside it is freed as any other
+    /// allocation. Error: not_allocated (value = index, limit = generation) for
+    /// an id never reserved or unreserved already. Complexity: O(U x W).
+    [[nodiscard]] constexpr result<void> unreserve(reservation_id id) noexcept {
+        return detail::range_ops::unreserve(*this, id);
+    }
+
+    /// Is `id` a live reservation?
+    [[nodiscard]] constexpr bool live(reservation_id id) const noexcept { return st_.resv.live(id); }
 
     /// Frees one allocation (all its objects), as the strategy frees
     /// (buddy: one revoke, then merges; binary_search: one revoke; watermark:
@@ -378,34 +322,12 @@ public:
         return strategy_.free(st_, id.index);
     }
 
-    /// Revokes a bootinfo untyped: every allocation in it is gone, all of it
-    /// is free again, and slots stranded under it are usable again. Error:
+    /// Revokes a bootinfo untyped: every allocation and reservation in it is
+    /// gone, all of it is free again, and slots stranded under it are usable again. Error:
     /// unknown_object if `slot` is not a bootinfo untyped given to
     /// add_untyped; then the backend's. Complexity: O((U + A) x depth).
     [[nodiscard]] constexpr result<void> reset(backend::slot_t slot) noexcept {
-        const std::uint32_t root = st_.ut.root_of(slot);
-        if (root == no_index) return failure(make_error(error_code::unknown_object, slot));
-        if (auto e = st_.backend->cnode_revoke(slot); !e) return failure(e.error());
-        ++st_.stats.revokes;
-        for (std::uint32_t i = 0; i < allocation_capacity; ++i)
-            if (st_.rec[i].live && st_.ut.descends(st_.rec[i].untyped, root)) st_.release_record(i);
-        // Halves under the root: first unlink them all (descends() walks parents),
-        // then give their descriptors back.
-        std::array<bool, untyped_capacity> gone{};
-        for (std::uint32_t i = 0; i < untyped_capacity; ++i) {
-            if (i == root || st_.ut[i].state == detail::ustate::unused || !st_.ut.descends(i, root)) continue;
-            gone[i] = true;
-            st_.ut.unlist(i);
-            st_.slots.give(st_.ut[i].slot, 1);
-        }
-        for (std::uint32_t i = 0; i < untyped_capacity; ++i)
-            if (gone[i]) st_.ut.release(i);
-        stranded_.release(root, st_.slots, st_.stats);
-        detail::untyped_desc& r = st_.ut[root];
-        r.children = 0;
-        r.lo = r.hi = r.holder = no_index;
-        strategy_.reset(st_, root);
-        return {};
+        return detail::bootinfo_ops::reset(*this, slot);
     }
 
     /// Bytes of kind `mem` not in any object: free blocks (halving), or
@@ -434,29 +356,11 @@ public:
     /// Is `id` a live allocation?
     [[nodiscard]] constexpr bool live(allocation_id id) const noexcept { return st_.rec.live(id); }
 
-    [[nodiscard]] constexpr snapshot_type snapshot() const noexcept {
-        snapshot_type s{};
-        s.untypeds = st_.ut.all();
-        s.records = st_.rec.normalized();
-        s.list_next.fill(no_index);
-        const free_list_type& l = st_.ut.lists();
-        for (std::uint32_t c = 0; c < detail::classes; ++c) {
-            s.list_head[c] = l.front(c);
-            for (std::uint32_t i = l.front(c); i != no_index; i = l.next(c, i)) s.list_next[i] = l.next(c, i);
-        }
-        s.slot_runs = st_.slots.runs();
-        s.slot_runs_n = st_.slots.runs_in_use();
-        s.singles = st_.slots.singles();
-        s.pairs = st_.slots.pairs();
-        s.slot_base = st_.slots.ranges_in_use() ? st_.slots.ranges()[0].first : 0;
-        s.slot_count = st_.slots.total();
-        s.slot_ranges = st_.slots.ranges();
-        s.slot_ranges_n = st_.slots.ranges_in_use();
-        s.stats = stats();
-        return s;
-    }
+    [[nodiscard]] constexpr snapshot_type snapshot() const noexcept { return snapshot_type::of(st_, stats()); }
 
 private:
+    friend struct detail::range_ops;    // allocate_range_across, reserve, unreserve (allocator/range_ops.hpp)
+    friend struct detail::bootinfo_ops; // add_slots, add_untyped, reset (allocator/bootinfo_ops.hpp)
     /// Does the strategy answer a request from an exact-size free block without a plan (halving)?
     static constexpr bool has_fast_path = requires(Strategy & s, state_type& st, const plan_request& q) {
         { s.exact_block(st, q) } -> std::same_as<std::uint32_t>;

@@ -46,6 +46,8 @@ enum class error_code : std::uint8_t {
     undo_incomplete = 53,       // a delete was refused while undoing: value = slot kept out of use,
                                 // limit = slots kept, argument = the code of the error that caused the undo
     reserved = 54,              // the range is reserved: value = paddr, limit = the reservation's base
+
+    reservations_exhausted = 55, // reserve: every reservation entry is used: value = 1, limit = the capacity
 };
 
 /// The seL4 name of a kernel error (`seL4_NotEnoughMemory`), or retype's own name.
@@ -84,6 +86,7 @@ enum class error_code : std::uint8_t {
     case error_code::cspace_too_small: return "cspace_too_small";
     case error_code::undo_incomplete: return "undo_incomplete";
     case error_code::reserved: return "reserved";
+    case error_code::reservations_exhausted: return "reservations_exhausted";
     }
     return "unknown_error";
 }

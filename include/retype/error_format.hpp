@@ -189,6 +189,11 @@ constexpr std::size_t format(const error& e, char* buf, std::size_t cap) noexcep
         w.hex(e.limit);
         w.text(")");
         break;
+    case error_code::reservations_exhausted:
+        w.text("every reservation entry is in use (");
+        w.dec(e.limit);
+        w.text(" entries)");
+        break;
     default:
         w.text("value ");
         w.dec(e.value);

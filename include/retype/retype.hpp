@@ -8,11 +8,15 @@
 
 // errors, results and the allocator
 #include <retype/allocator.hpp>
+#include <retype/allocator/bootinfo_ops.hpp>
 #include <retype/allocator/checks.hpp>
 #include <retype/allocator/executor.hpp>
+#include <retype/allocator/range_ops.hpp>
 #include <retype/allocator/record_table.hpp>
 #include <retype/allocator/request.hpp>
+#include <retype/allocator/reservation_table.hpp>
 #include <retype/allocator/slot_manager.hpp>
+#include <retype/allocator/snapshot.hpp>
 #include <retype/allocator/stranded.hpp>
 #include <retype/allocator/types.hpp>
 #include <retype/allocator/untyped_table.hpp>

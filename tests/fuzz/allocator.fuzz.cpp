@@ -4,7 +4,8 @@
 // list, binary_search with the array free list) and reaches every public
 // operation: add_slots (a second range), add_untyped, allocate (positional and
 // request), allocate_at, allocate_range, allocate_range_at,
-// allocate_range_across, free, reset and the queries. After every operation:
+// allocate_range_across, free, reset, reserve, unreserve and the queries.
+// After every operation:
 // - a failed call that met no refused backend call left the allocator
 //   (snapshot) and the kernel model exactly as they were (check-then-commit);
 // - whatever happened (refused calls included), the allocator and the model
@@ -13,7 +14,9 @@
 // - a successful allocation is where the allocator says: every object's slot is
 //   occupied in the model, the model put object 0 at the predicted paddr with
 //   the predicted size, the memory kind is the one asked for, and it overlaps
-//   no other live allocation;
+//   no other live allocation, and one placed anywhere (not at an address)
+//   meets no live reservation, while one at an address meets only a
+//   reservation that holds it whole;
 // - a freed allocation is no longer live and its slots are empty in the model;
 // - the allocator's count of live allocations matches ours.
 #include <fuzz_input.hpp>
@@ -114,11 +117,18 @@ void run(fuzz::input in) {
         if (!a->add_untyped(u.slot, u.paddr, u.size_bits, u.device)) fail("setup: add_untyped");
 
     std::vector<allocation> live;
+    struct held {
+        reservation_id id;
+        kernel::paddr_t paddr;
+        std::uint64_t bytes;
+        bool device;
+    };
+    std::vector<held> reserved;
     auto before = a->snapshot();
     auto m_before = std::make_unique<model_t>(*m);
 
     // An allocation that claims success must match the model.
-    const auto check_new = [&](const allocation& x, memory mem) {
+    const auto check_new = [&](const allocation& x, memory mem, bool fixed = false) {
         if (!a->live(x.id) || x.count == 0) fail("allocation not live or empty");
         for (std::uint64_t i = 0; i < x.count; ++i)
             if (!m->occupied(x.slot + i)) fail("object slot empty in the model");
@@ -127,6 +137,13 @@ void run(fuzz::input in) {
         if (x.device != (mem == memory::device)) fail("wrong memory kind");
         for (const auto& y : live)
             if (overlaps(x, y)) fail("overlaps a live allocation");
+        const std::uint64_t end = x.paddr + (x.count << x.object_bits);
+        for (const auto& r : reserved) {
+            if (r.device != x.device || x.paddr >= r.paddr + r.bytes || r.paddr >= end) continue;
+            if (!fixed) fail("an allocation placed anywhere meets a reservation");
+            if (x.paddr < r.paddr || end > r.paddr + r.bytes)
+                fail("an allocation at an address runs out of its reservation");
+        }
         live.push_back(x);
     };
     // Whatever the backend refused: both sides describe the same objects.
@@ -150,7 +167,7 @@ void run(fuzz::input in) {
         *m_before = *m;
         const std::uint64_t refused = f->refused;
         bool ok = true;
-        const std::uint8_t op = in.u8() % 14;
+        const std::uint8_t op = in.u8() % 15;
         const object_type type = types[in.below(std::size(types))];
         const std::uint64_t size_bits = in.below(26);
         const memory mem = in.below(4) == 0 ? memory::device : memory::ram;
@@ -171,7 +188,7 @@ void run(fuzz::input in) {
             const kernel::paddr_t at = u.paddr + (in.below(std::uint64_t{1} << (u.size_bits - 8)) << 8);
             auto r = a->allocate_at(type, size_bits, at, u.device ? memory::device : memory::ram);
             ok = r.has_value();
-            if (ok) check_new(*r, u.device ? memory::device : memory::ram);
+            if (ok) check_new(*r, u.device ? memory::device : memory::ram, true);
             break;
         }
         case 3: {
@@ -219,6 +236,7 @@ void run(fuzz::input in) {
             ok = r.has_value();
             if (ok) {
                 std::erase_if(live, [&](const allocation& y) { return !a->live(y.id); });
+                std::erase_if(reserved, [&](const held& h) { return !a->live(h.id); });
                 // Every object still counted (a refused delete may have left only paddings: count 0).
                 for (const auto& y : live)
                     for (std::uint64_t i = 0; i < y.count; ++i)
@@ -233,7 +251,7 @@ void run(fuzz::input in) {
             const memory kind = u.device ? memory::device : memory::ram;
             auto r = a->allocate_range_at(bytes, at, kind);
             ok = r.has_value();
-            if (ok) check_new(*r, kind);
+            if (ok) check_new(*r, kind, true);
             break;
         }
         case 9: { // a range across the two adjacent RAM untypeds
@@ -243,7 +261,7 @@ void run(fuzz::input in) {
             auto r = a->allocate_range_across(bytes, at, std::span<allocation>(parts).first(1 + in.below(4)));
             ok = r.has_value();
             if (ok)
-                for (std::size_t i = 0; i < *r; ++i) check_new(parts[i], memory::ram);
+                for (std::size_t i = 0; i < *r; ++i) check_new(parts[i], memory::ram, true);
             break;
         }
         case 10: { // arm a refusal: the next few calls of one kind
@@ -267,6 +285,42 @@ void run(fuzz::input in) {
             second_range = true;
             if (!a->add_slots(420, 56)) fail("second range refused");
             ok = true;
+            break;
+        }
+        case 14: { // reserve a range (aligned or not), or end one (or a bogus id)
+            const std::uint64_t what = in.below(4);
+            if (what == 0 && !reserved.empty()) {
+                const std::size_t k = in.below(reserved.size());
+                const held h = reserved[k];
+                if (!a->unreserve(h.id)) fail("unreserve of a live reservation refused");
+                reserved.erase(reserved.begin() + static_cast<std::ptrdiff_t>(k));
+                before = a->snapshot();
+                *m_before = *m;
+                if (a->unreserve(h.id)) fail("double unreserve succeeded");
+                ok = false;
+                break;
+            }
+            if (what == 1) {
+                const reservation_id bogus{static_cast<std::uint32_t>(in.below(10)),
+                                           static_cast<std::uint32_t>(in.below(3))};
+                bool known = false;
+                for (const auto& h : reserved) known = known || h.id == bogus;
+                ok = a->unreserve(bogus).has_value();
+                if (ok && !known) fail("unreserved an id nobody reserved");
+                if (ok) std::erase_if(reserved, [&](const held& h) { return h.id == bogus; });
+                break;
+            }
+            const auto& u = boot[in.below(std::size(boot))];
+            const kernel::paddr_t at = u.paddr + (in.below(64) << (in.below(4) ? 12 : 11));
+            const std::uint64_t bytes = in.below(2) ? (std::uint64_t{1} << in.below(6)) << 12 : (1 + in.below(8)) << 12;
+            auto r = a->reserve(bytes, at, u.device ? memory::device : memory::ram);
+            ok = r.has_value();
+            if (ok) {
+                for (const auto& y : live)
+                    if (y.device == u.device && y.paddr < at + bytes && at < y.paddr + (y.count << y.object_bits))
+                        fail("a reservation over a live allocation");
+                reserved.push_back(held{*r, at, bytes, u.device});
+            }
             break;
         }
         case 13: { // the queries, on any state

@@ -1,4 +1,5 @@
 #include <retype/kernel/arch.hpp>
+#include <retype/kernel/arch_names.hpp>
 
 #include <gtest/gtest.h>
 
@@ -24,6 +25,16 @@ static_assert(traits(on(arch::aarch64)).to_pptr(0x40000000ULL) == 0xffffff804000
 // aarch32 wraps modulo 2^32, not 2^64.
 static_assert(traits(on(arch::aarch32)).to_pptr(0x40000000ULL) == 0xa0000000ULL);
 static_assert(traits(on(arch::aarch32)).to_pptr(0xa0000000ULL) == 0x00000000ULL);
+
+// One spelling per architecture: what retype prints (name) is the table's
+// spelling (the C++ enumerator's name), and the old text spelling still reads.
+constexpr bool one_spelling() {
+    for (const arch_spelling& s : arch_spellings)
+        if (name(s.value) != s.name) return false;
+    arch a{};
+    return name(arch::aarch64_hyp) == "aarch64_hyp" && parse_arch("aarch64-hyp", a) && a == arch::aarch64_hyp;
+}
+static_assert(one_spelling());
 
 TEST(Arch, NamesRoundTrip) {
     for (arch a : {arch::x86_64, arch::aarch64, arch::aarch64_hyp, arch::riscv64, arch::aarch32}) {

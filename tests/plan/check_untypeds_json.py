@@ -30,7 +30,7 @@ with open(sys.argv[1]) as f:
 if need(doc, "schema", str) != "retype-untypeds/1":
     fail("schema is not retype-untypeds/1")
 need(doc, "title", str)
-if need(doc, "arch", str) not in ("x86_64", "aarch64", "aarch64-hyp", "riscv64", "aarch32"):
+if need(doc, "arch", str) not in ("x86_64", "aarch64", "aarch64_hyp", "riscv64", "aarch32"):
     fail("unknown arch")
 limit = need(doc, "max_bootinfo_untypeds", int)
 count = need(doc, "count", int)
@@ -52,7 +52,7 @@ if len(dropped) > n_dropped:
     fail("more dropped listed than dropped_count")
 # PPTR_BASE_OFFSET per architecture (include/retype/kernel/arch.hpp).
 OFFSET = {"x86_64": 0xffffff8000000000, "aarch64": 0xffffff8000000000,
-          "aarch64-hyp": 0x8000000000, "riscv64": 0xffffffc000000000}
+          "aarch64_hyp": 0x8000000000, "riscv64": 0xffffffc000000000}
 offset = OFFSET.get(doc["arch"])
 spans = []
 for i, u in enumerate(kept + dropped):

@@ -39,6 +39,26 @@ TEST(PlanCli, TomlFilesGiveTheSameVerdictsAsTheBuiltIn) {
     EXPECT_NE(two.out.find("vm1"), std::string::npos) << two.out;
 }
 
+TEST(PlanCli, TheOldArchSpellingIsReadWithANote) {
+    // The same description with the deprecated `aarch64-hyp`: the same report,
+    // after one warning line naming the file, line 8 (`arch = ...` in that
+    // example) and column 8 (where the value starts, after `arch = `).
+    std::ifstream in(examples + "vm_minimal_recommended.toml");
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    const std::string now = "arch = \"aarch64_hyp\"";
+    const std::size_t at = text.find(now);
+    ASSERT_NE(at, std::string::npos);
+    const std::string path =
+        retype::test::write_temp("old_arch.toml", text.replace(at, now.size(), "arch = \"aarch64-hyp\""));
+    const run_result canonical = run(examples + "vm_minimal_recommended.toml");
+    const run_result old = run(path);
+    EXPECT_EQ(old.status, canonical.status);
+    const std::string note = path + ":8:8: warning: platform.arch: `aarch64-hyp` is deprecated, write `aarch64_hyp`\n";
+    EXPECT_EQ(canonical.out.find("deprecated"), std::string::npos) << canonical.out;
+    ASSERT_EQ(old.out.substr(0, note.size()), note) << old.out;
+    EXPECT_EQ(old.out.substr(note.size()), canonical.out);
+}
+
 TEST(PlanCli, BadInputIsRefusedWithTheKey) {
     const std::string path = ::testing::TempDir() + "bad_plan.toml";
     std::ofstream(path) << "[platform]\narch = \"sparc\"\n";

@@ -71,6 +71,20 @@ constexpr bool arm_hyp_parses() {
            !parse_planner_arch("sparc", c);
 }
 static_assert(arm_hyp_parses());
+// One spelling each: aarch64_hyp and arm_hyp are read as they are, the older
+// aarch64-hyp and aarch32-hyp as the same architectures but flagged deprecated
+// (the TOML reader prints a note), and what is printed is the one spelling.
+constexpr bool spellings() {
+    retype::kernel::config c{};
+    bool old = true;
+    const bool now = parse_planner_arch("aarch64_hyp", c, &old) && !old && c.target == arch::aarch64_hyp &&
+                     planner_arch_name(c) == "aarch64_hyp" && parse_planner_arch("arm_hyp", c, &old) && !old;
+    const bool before = parse_planner_arch("aarch64-hyp", c, &old) && old && c.target == arch::aarch64_hyp &&
+                        planner_arch_name(c) == "aarch64_hyp" && parse_planner_arch("aarch32-hyp", c, &old) && old &&
+                        c.target == arch::aarch32 && c.hyp && planner_arch_name(c) == "arm_hyp";
+    return now && before && !parse_planner_arch("aarch32_hyp", c, &old) && !old;
+}
+static_assert(spellings());
 
 // ---- Issue 16: values the description's fields cannot hold are refused by the API itself.
 

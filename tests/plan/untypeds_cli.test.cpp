@@ -68,7 +68,7 @@ TEST(UntypedsCli, BuiltInAarch64Example) {
     // tests/plan/boot_untypeds.test.cpp derives this list: 32 device, then RAM.
     const run_result r = run("");
     ASSERT_EQ(r.status, 0) << r.out;
-    EXPECT_TRUE(has(r, "(aarch64-hyp): 59 initial untypeds in bootinfo order (32 device, 27 RAM)")) << r.out;
+    EXPECT_TRUE(has(r, "(aarch64_hyp): 59 initial untypeds in bootinfo order (32 device, 27 RAM)")) << r.out;
     EXPECT_TRUE(has(r, "      0  0x0                        27  device  128 MiB\n")) << r.out;
     EXPECT_TRUE(has(r, "     32  0xc0243de0                  5  RAM     32 B\n")) << r.out;
     EXPECT_TRUE(has(r, "dropped: none")) << r.out;

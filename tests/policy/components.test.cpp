@@ -1,8 +1,10 @@
 // The allocator's parts on their own (allocator/*.hpp): the slot manager, the
-// descriptor table, the record table, the executor and the stranded-slot table,
+// descriptor table, the record table, the reservation table, the executor and
+// the stranded-slot table,
 // each driven directly, in constant expressions (checked again at run time).
 #include <retype/allocator/executor.hpp>
 #include <retype/allocator/record_table.hpp>
+#include <retype/allocator/reservation_table.hpp>
 #include <retype/allocator/slot_manager.hpp>
 #include <retype/allocator/stranded.hpp>
 #include <retype/allocator/untyped_table.hpp>
@@ -15,6 +17,33 @@
 using namespace retype;
 
 namespace {
+// Reservations [0x10000, 0x20000) and [0x30000, 0x33000) of root 0 at base 0
+// (1 MiB). blocking: a range that meets one and is not held by it names it;
+// limit: where memory above an offset stops (the lowest base of a reservation
+// ending above it); a stale id after release is not live.
+constexpr bool reservation_table_blocks_and_limits() {
+    reservation_table t;
+    const reservation_id a = t.take(t.free_entry(), 0x10000, 0x10000, false, 0);
+    const std::uint32_t second = t.free_entry();
+    const reservation_id b = t.take(second, 0x30000, 0x3000, false, 0);
+    if (!t.live(a) || !t.live(b) || second != 1) return false;
+    if (t.blocking(0x8000, 0x10000, false, 0, 0) != 0) return false;              // meets [0x10000, ...)
+    if (t.blocking(0x8000, 0x8000, false, 0, 0) != no_index) return false;        // ends at 0x10000: no
+    if (t.blocking(0x10000, 0x2000, true, 0, 0) != no_index) return false;        // device: another kind
+    if (t.blocking(0, 0x12000, false, 0x11000, 0x1000) != no_index) return false; // held by the first
+    if (t.blocking(0, 0x32000, false, 0x11000, 0x1000) != 1) return false;        // but the path meets the second
+    if (t.limit(0, 0, 0, 0x100000) != 0x10000) return false;                      // from the base: the first
+    if (t.limit(0, 0, 0x20000, 0x100000) != 0x30000) return false;                // past the first: the second
+    if (t.limit(0, 0, 0x33000, 0x100000) != 0x100000) return false;               // past both: the untyped's end
+    if (t.limit(1, 0, 0, 0x100000) != 0x100000) return false;                     // another root: none
+    t.release(a.index);
+    if (t.live(a) || t.free_entry() != 0) return false;
+    t.release_root(0);
+    return !t.live(b);
+}
+static_assert(reservation_table_blocks_and_limits());
+TEST(Components, ReservationTable) { EXPECT_TRUE(reservation_table_blocks_and_limits()); }
+
 using slots_t = slot_manager<16, 8, 2, 2>; // 16 slots, 8 runs (+2 ranges), caches of 2, 2 ranges
 
 // Two ranges [10, 14) and [20, 24): offsets 0..3 and 4..7. Takes are first fit

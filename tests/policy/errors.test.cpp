@@ -43,6 +43,11 @@ static_assert(same(formatted(make_error(error_code::slots_exhausted, 19, 0)).tex
                    "slots_exhausted: not enough free slots: 19 needed, 0 free"));
 static_assert(same(formatted(not_enough_memory(0)).text,
                    "seL4_NotEnoughMemory: no free block is large enough (largest free: 0 bytes)"));
+// The reservation codes (reserve / unreserve).
+static_assert(same(formatted(make_error(error_code::reserved, 0x110000, 0x100000)).text,
+                   "reserved: the range at 0x110000 is reserved (reservation at 0x100000)"));
+static_assert(same(formatted(make_error(error_code::reservations_exhausted, 1, 8)).text,
+                   "reservations_exhausted: every reservation entry is in use (8 entries)"));
 // A short buffer: cut, NUL-terminated, the count is what was written.
 static_assert(same(formatted<8>(range_error(1, 256)).text, "seL4_Ra") && formatted<8>(range_error(1, 256)).n == 7);
 static_assert(formatted<1>(range_error(1, 256)).n == 0);

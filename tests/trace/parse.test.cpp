@@ -100,7 +100,10 @@ static_assert(is("arch aarch64\nretype ut vcpu\n", problem::type_not_configured,
 static_assert(is("arch x86_64\nretype ut sched_context size_bits=8\n", problem::type_not_configured, 2));
 static_assert(is("arch x86_64\nconfig huge_page=off\nretype ut frame_1g\n", problem::type_not_configured, 3));
 static_assert(!first_error("arch x86_64\nconfig mcs=on\nretype ut sched_context size_bits=8\n").failed());
+static_assert(!first_error("arch aarch64_hyp\nretype ut vcpu\n").failed());
+// The deprecated spelling is still read, as the same architecture (vcpu exists only with hyp).
 static_assert(!first_error("arch aarch64-hyp\nretype ut vcpu\n").failed());
+static_assert(is("arch aarch64_hyp_\n", problem::unknown_arch, 1));
 // delete / revoke
 static_assert(is("arch x86_64\ndelete\n", problem::missing_field, 2));
 static_assert(is("arch x86_64\nrevoke a b\n", problem::unexpected_token, 2));

@@ -78,7 +78,7 @@ constexpr key_rule schema[] = {
     {"",                       "platform",               vt::table,    true,  0, 0,               "", ""},
     {"",                       "component",              vt::tables,   false, 0, 64,              "", "this program plans up to 64 components"},
     {"platform",               "name",                   vt::string,   false, 0, name_len,        "", "names are kept in 23 bytes"},
-    {"platform",               "arch",                   vt::string,   true,  0, 64,              "", "x86_64, aarch64, aarch64-hyp, riscv64, aarch32 or arm_hyp"},
+    {"platform",               "arch",                   vt::string,   true,  0, 64,              "", "x86_64, aarch64, aarch64_hyp, riscv64, aarch32 or arm_hyp"},
     {"platform",               "root_cnode_bits",        vt::integer,  false, 1, 30,              "", "KernelRootCNodeSizeBits"},
     {"platform",               "max_bootinfo_untypeds",  vt::integer,  false, 1, 1u << 20,        "", "KernelMaxNumBootinfoUntypedCaps"},
     {"platform",               "fan_out_limit",          vt::integer,  false, 1, 1u << 20,        "", "CONFIG_RETYPE_FAN_OUT_LIMIT: the kernel refuses every retype above it"},
@@ -598,13 +598,20 @@ struct toml_reader {
         p.name = name_t(s);
         s.clear();
         reader::s(t, "platform", "arch", s);
-        if (!parse_planner_arch(s, p.kernel)) {
-            constexpr std::string_view archs[] = {"x86_64", "aarch64", "aarch64-hyp", "riscv64", "aarch32", "arm_hyp"};
+        bool deprecated = false;
+        if (!parse_planner_arch(s, p.kernel, &deprecated)) {
+            constexpr std::string_view archs[] = {"x86_64", "aarch64", "aarch64_hyp", "riscv64", "aarch32", "arm_hyp"};
             const std::string_view near = nearest(s, archs);
             return rd.fail(*t.get("arch"), "platform.arch",
                            "unknown architecture `" + s + "`" +
                                (near.empty() ? "" : ", did you mean `" + std::string(near) + "`?") +
-                               " (x86_64, aarch64, aarch64-hyp, riscv64, aarch32, arm_hyp)");
+                               " (x86_64, aarch64, aarch64_hyp, riscv64, aarch32, arm_hyp)");
+        }
+        if (deprecated) { // read as before, with a note naming where
+            const toml::source_position at = t.get("arch")->source().begin;
+            std::fprintf(stderr, "%s:%u:%u: warning: platform.arch: `%s` is deprecated, write `%.*s`\n",
+                         rd.path().c_str(), static_cast<unsigned>(at.line), static_cast<unsigned>(at.column), s.c_str(),
+                         static_cast<int>(planner_arch_name(p.kernel).size()), planner_arch_name(p.kernel).data());
         }
         const kernel::arch a = p.kernel.target;
         const std::uint64_t limit = paddr_limit(a);

@@ -74,6 +74,7 @@ enum class ustate : std::uint8_t {
     holding,   // halving strategies: holds one allocation
     watermark, // watermark strategy: a bootinfo untyped with a bump pointer
     withheld,  // halving strategies: a cap the kernel would not delete is under it; used again after reset
+    reserved,  // halving strategies: free, but in a reservation (reservation_table.hpp): off the free lists
 };
 
 /// One untyped cap the allocator tracks.
@@ -88,6 +89,7 @@ struct untyped_desc {
     std::uint32_t holder = no_index; // the allocation record, when holding
     std::uint8_t size_bits = 0;
     bool device = false;
+    bool in_reservation = false; // halving strategies: its memory goes back to the reservation when freed
     ustate state = ustate::unused;
     std::uint8_t listed = no_class; // the free-list class it is on
     friend constexpr bool operator==(const untyped_desc&, const untyped_desc&) = default;

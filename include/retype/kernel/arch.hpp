@@ -28,15 +28,20 @@ enum class arch : std::uint8_t {
     switch (a) {
     case arch::x86_64: return "x86_64";
     case arch::aarch64: return "aarch64";
-    case arch::aarch64_hyp: return "aarch64-hyp";
+    case arch::aarch64_hyp: return "aarch64_hyp"; // one spelling in C++, TOML and traces (arch_names.hpp)
     case arch::riscv64: return "riscv64";
     case arch::aarch32: return "aarch32";
     }
     return "?";
 }
 
-/// Parses the names used by the replay format and the planner.
+/// Parses the names used by the replay format and the planner, and the
+/// deprecated `aarch64-hyp` (kernel::parse_spelling says which was used).
 [[nodiscard]] constexpr bool parse_arch(std::string_view s, arch& out) noexcept {
+    if (s == "aarch64-hyp") {
+        out = arch::aarch64_hyp;
+        return true;
+    }
     constexpr arch all[] = {arch::x86_64, arch::aarch64, arch::aarch64_hyp, arch::riscv64, arch::aarch32};
     for (arch a : all) {
         if (name(a) == s) {

@@ -295,8 +295,11 @@ struct component {
 
 /// The planner's architecture names: the kernel model's (kernel::parse_arch) and `arm_hyp`, seL4's
 /// KernelSel4Arch for a 32-bit Arm kernel with hypervisor support (exynos5422, tk1 in camkes-vm-examples'
-/// settings.cmake): aarch32 with config.hyp.
-[[nodiscard]] constexpr bool parse_planner_arch(std::string_view s, kernel::config& cfg) noexcept {
+/// settings.cmake): aarch32 with config.hyp. One spelling each (planner_arch_name); the older
+/// `aarch64-hyp` and `aarch32-hyp` are still read, and *deprecated (if given) says so, for a note.
+[[nodiscard]] constexpr bool parse_planner_arch(std::string_view s, kernel::config& cfg,
+                                                bool* deprecated = nullptr) noexcept {
+    if (deprecated != nullptr) *deprecated = s == "aarch64-hyp" || s == "aarch32-hyp";
     if (s == "arm_hyp" || s == "aarch32-hyp") {
         cfg.target = kernel::arch::aarch32;
         cfg.hyp = true;

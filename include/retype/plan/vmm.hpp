@@ -196,13 +196,13 @@ namespace detail {
     const std::uint64_t mapped = pb < 64 ? n.pages << pb : 0;
     // Stage-2 paging: a table per 2 MiB below 2 MiB pages; on 64-bit Arm a directory per GiB below 1 GiB
     // pages (arm_hyp's LPAE root maps 2 MiB entries over 4 GiB: no such level); the root, which is the
-    // architecture's VSpace object (8 KiB on aarch64-hyp with a 40-bit PA, 16 KiB on arm_hyp).
+    // architecture's VSpace object (8 KiB on aarch64_hyp with a 40-bit PA, 16 KiB on arm_hyp).
     const bool a32 = cfg.target == kernel::arch::aarch32;
     std::uint64_t tables = 0;
     if (pb < 21) tables += blocks_touched(g.ram_base, mapped, 21);
     if (pb < 30 && !a32) tables += blocks_touched(g.ram_base, mapped, 30);
     const unsigned root_bits = kernel::fixed_object_bits(cfg, object_type::vspace);
-    // A 4-level stage 2 (aarch64-hyp, 44-bit PA: a 4 KiB root) has one more level, a table per 512 GiB.
+    // A 4-level stage 2 (aarch64_hyp, 44-bit PA: a 4 KiB root) has one more level, a table per 512 GiB.
     if (cfg.target == kernel::arch::aarch64_hyp && root_bits == 12) tables += blocks_touched(g.ram_base, mapped, 39);
     n.paging = tables + 1;
     const unsigned pt_bits = kernel::fixed_object_bits(cfg, object_type::page_table);

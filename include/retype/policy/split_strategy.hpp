@@ -16,6 +16,7 @@
 #pragma once
 
 #include <retype/allocator/executor.hpp>
+#include <retype/allocator/reservation_table.hpp>
 #include <retype/allocator/types.hpp>
 #include <retype/policy/config.hpp>
 #include <retype/result.hpp>
@@ -56,6 +57,25 @@ concept split_strategy_for = split_strategy<S> &&
     { s.undone(st, std::as_const(p)) } -> std::same_as<void>;
     { s.free(st, i) } -> std::same_as<result<void>>;
     { s.reset(st, i) } -> std::same_as<void>;
+};
+
+/// Optional: a strategy that can reserve a physical range (allocator::reserve).
+/// - plan_reserve(st, at, bytes, device, root, p): plans the calls (if any)
+///   that keep [at, at + bytes) of bootinfo untyped `root` out of every
+///   request not placed inside it, on unchanged state; the allocator has
+///   checked the range's alignment to the granule, that `root` holds it whole,
+///   and that no other reservation meets it.
+/// - commit_reserve(st, p, i): the calls succeeded and st.resv[i] holds the
+///   reservation. Cannot fail.
+/// - unreserve(st, r): reservation r (already out of st.resv) is gone; its
+///   memory is free again. Cannot fail.
+/// A strategy without them refuses reserve() with error_code::unsupported.
+template <class S, class St>
+concept reserving_strategy_for = requires(S& s, St& st, kernel::paddr_t at, std::uint64_t bytes, bool device,
+                                          std::uint32_t i, call_plan& p, const detail::reservation& r) {
+    { s.plan_reserve(st, at, bytes, device, i, p) } -> std::same_as<result<void>>;
+    { s.commit_reserve(st, std::as_const(p), i) } -> std::same_as<void>;
+    { s.unreserve(st, r) } -> std::same_as<void>;
 };
 
 /// `split<strategy::buddy>`: the option. Unconstrained on purpose, so that a

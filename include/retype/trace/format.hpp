@@ -127,7 +127,7 @@ constexpr void describe(const trace_error& e, text_buffer<N>& b) noexcept {
     switch (e.what) {
     case problem::none: b.append("no error"); break;
     case problem::no_arch:
-        b.append("no arch statement: a trace starts with arch <x86_64|aarch64|aarch64-hyp|riscv64|aarch32>");
+        b.append("no arch statement: a trace starts with arch <x86_64|aarch64|aarch64_hyp|riscv64|aarch32>");
         break;
     case problem::arch_not_first:
         quoted(b, e.token);
@@ -137,7 +137,7 @@ constexpr void describe(const trace_error& e, text_buffer<N>& b) noexcept {
     case problem::unknown_arch:
         b.append("unknown arch ");
         quoted(b, e.token);
-        b.append(" (x86_64, aarch64, aarch64-hyp, riscv64 or aarch32)");
+        b.append(" (x86_64, aarch64, aarch64_hyp, riscv64 or aarch32)");
         break;
     case problem::config_too_late: b.append("config after the first untyped, retype, delete or revoke"); break;
     case problem::unknown_config_key:

@@ -21,6 +21,7 @@
 #pragma once
 
 #include <retype/allocator/executor.hpp>
+#include <retype/allocator/reservation_table.hpp>
 #include <retype/allocator/types.hpp>
 #include <retype/policy/config.hpp>
 #include <retype/result.hpp>
@@ -72,7 +73,7 @@ public:
             if (half < need) return failure(make_error(error_code::overlap, q.at, st.ut[bi].paddr));
             bi = q.at < st.ut[bi].paddr + (std::uint64_t{1} << half) ? st.ut[bi].lo : st.ut[bi].hi;
         }
-        if (st.ut[bi].state != detail::ustate::free)
+        if (st.ut[bi].state != detail::ustate::free && st.ut[bi].state != detail::ustate::reserved)
             return failure(make_error(error_code::overlap, q.at, st.ut[bi].paddr));
         return plan_from(st, q, p, bi);
     }
@@ -141,33 +142,7 @@ public:
     /// Creates the halves' descriptors and marks the final block as holding record ri.
     template <class St>
     constexpr std::uint32_t commit(St& st, const call_plan& p, std::uint32_t ri) noexcept {
-        std::uint32_t cur = p.block;
-        st.ut.unlist(cur);
-        for (std::size_t i = 0; i < p.halvings_n; ++i) {
-            const detail::halving& h = p.halvings[i];
-            const std::uint32_t lo = st.ut.take();
-            const std::uint32_t hi = st.ut.take();
-            const bool dev = st.ut[cur].device;
-            st.ut[lo] = detail::untyped_desc{.paddr = h.lo_paddr,
-                                             .slot = h.dest,
-                                             .parent = cur,
-                                             .size_bits = h.bits,
-                                             .device = dev,
-                                             .state = detail::ustate::free};
-            st.ut[hi] = detail::untyped_desc{.paddr = h.lo_paddr + (std::uint64_t{1} << h.bits),
-                                             .slot = h.dest + 1,
-                                             .parent = cur,
-                                             .size_bits = h.bits,
-                                             .device = dev,
-                                             .state = detail::ustate::free};
-            st.ut[cur].state = detail::ustate::split;
-            st.ut[cur].lo = lo;
-            st.ut[cur].hi = hi;
-            st.ut[cur].children = 2;
-            st.ut[cur].used = std::uint64_t{2} << h.bits;
-            st.ut.list(h.keep_hi ? lo : hi);
-            cur = h.keep_hi ? hi : lo;
-        }
+        const std::uint32_t cur = split_down(st, p);
         detail::untyped_desc& b = st.ut[cur];
         b.state = detail::ustate::holding;
         b.holder = ri;
@@ -191,9 +166,13 @@ public:
         if (auto e = st.backend->cnode_revoke(st.ut[b].slot); !e) return failure(e.error());
         ++st.stats.revokes;
         st.release_record(ri);
-        st.ut[b].state = detail::ustate::free;
         st.ut[b].children = 0;
         st.ut[b].holder = no_index;
+        if (st.ut[b].in_reservation) { // back to its reservation, unmerged
+            st.ut[b].state = detail::ustate::reserved;
+            return {};
+        }
+        st.ut[b].state = detail::ustate::free;
         if constexpr (Merges)
             merge(st, b);
         else
@@ -215,7 +194,91 @@ public:
         return need < St::arch.min_untyped_bits ? St::arch.min_untyped_bits : need;
     }
 
+    /// A reservation is one block aligned to its size in pptr space (bytes a
+    /// power of two; else misaligned, value = bytes, limit = its ceil log2):
+    /// the halvings down to it, as allocate_at would make them, and no object.
+    template <class St>
+    [[nodiscard]] constexpr result<void> plan_reserve(St& st, kernel::paddr_t at, std::uint64_t bytes, bool device,
+                                                      std::uint32_t, call_plan& p) noexcept {
+        const unsigned bits = detail::ceil_log2(bytes);
+        if ((bytes & (bytes - 1)) != 0) return failure(make_error(error_code::misaligned, bytes, bits));
+        const plan_request q{kernel::object_type::untyped, bits, bits, 1, device, true, at};
+        if (auto e = plan(st, q, p); !e) return e;
+        if (st.ut[p.block].state == detail::ustate::reserved) // inside another: the allocator checked; be sure
+            return failure(make_error(error_code::reserved, at, st.ut[p.block].paddr));
+        --p.n; // the block itself, not an object in it
+        st.slots.restore(p.takes[--p.takes_n]);
+        return {};
+    }
+    /// The halves' descriptors as commit makes them; the block is reserved,
+    /// off the free lists, and so is every free half later made inside it.
+    template <class St>
+    constexpr void commit_reserve(St& st, const call_plan& p, std::uint32_t) noexcept {
+        const std::uint32_t b = split_down(st, p);
+        st.ut[b].in_reservation = true;
+        st.ut[b].state = detail::ustate::reserved;
+    }
+    /// Every descriptor in r leaves it; the reserved ones are free again (and
+    /// merge, for buddy). O(U x W).
+    template <class St>
+    constexpr void unreserve(St& st, const detail::reservation& r) noexcept {
+        const auto n = static_cast<std::uint32_t>(st.ut.all().size());
+        for (std::uint32_t i = 0; i < n; ++i) {
+            detail::untyped_desc& u = st.ut[i];
+            if (u.state == detail::ustate::unused || !u.in_reservation || u.device != r.device ||
+                !r.holds(u.paddr, std::uint64_t{1} << u.size_bits))
+                continue;
+            u.in_reservation = false;
+            if (u.state == detail::ustate::reserved) u.state = detail::ustate::free;
+        }
+        for (std::uint32_t i = 0; i < n; ++i) {
+            if (st.ut[i].state != detail::ustate::free || st.ut[i].listed != detail::no_class) continue;
+            if constexpr (Merges)
+                merge(st, i);
+            else
+                st.ut.list(i);
+        }
+    }
+
 private:
+    /// Makes the halves of p's halvings, lists each half not kept (keeps it
+    /// reserved, off the lists, inside a reservation) and returns the final block.
+    template <class St>
+    static constexpr std::uint32_t split_down(St& st, const call_plan& p) noexcept {
+        std::uint32_t cur = p.block;
+        st.ut.unlist(cur);
+        const bool res = st.ut[cur].in_reservation;
+        const detail::ustate left = res ? detail::ustate::reserved : detail::ustate::free;
+        for (std::size_t i = 0; i < p.halvings_n; ++i) {
+            const detail::halving& h = p.halvings[i];
+            const std::uint32_t lo = st.ut.take();
+            const std::uint32_t hi = st.ut.take();
+            const bool dev = st.ut[cur].device;
+            st.ut[lo] = detail::untyped_desc{.paddr = h.lo_paddr,
+                                             .slot = h.dest,
+                                             .parent = cur,
+                                             .size_bits = h.bits,
+                                             .device = dev,
+                                             .in_reservation = res,
+                                             .state = left};
+            st.ut[hi] = detail::untyped_desc{.paddr = h.lo_paddr + (std::uint64_t{1} << h.bits),
+                                             .slot = h.dest + 1,
+                                             .parent = cur,
+                                             .size_bits = h.bits,
+                                             .device = dev,
+                                             .in_reservation = res,
+                                             .state = left};
+            st.ut[cur].state = detail::ustate::split;
+            st.ut[cur].lo = lo;
+            st.ut[cur].hi = hi;
+            st.ut[cur].children = 2;
+            st.ut[cur].used = std::uint64_t{2} << h.bits;
+            if (!res) st.ut.list(h.keep_hi ? lo : hi);
+            cur = h.keep_hi ? hi : lo;
+        }
+        return cur;
+    }
+
     /// While the block's buddy is free too, revoke their parent (deleting both
     /// halves) and continue from the parent. O(W).
     template <class St>

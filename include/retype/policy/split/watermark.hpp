@@ -50,7 +50,7 @@ public:
             for (unsigned c = st.ut.first_class_from(q.device, q.bits); c < 64 && ui == no_index;
                  c = st.ut.first_class_from(q.device, c + 1))
                 for (std::uint32_t i = st.ut.front(q.device, c); i != no_index; i = st.ut.next(q.device, c, i))
-                    if (fits<St>(st.ut[i], q.bits, q.count, offset)) {
+                    if (fits<St>(st, i, q.bits, q.count, offset)) {
                         ui = i;
                         break;
                     }
@@ -65,6 +65,13 @@ public:
             const std::uint64_t used = u.children ? u.used : 0;
             if (q.at - u.paddr < used) return failure(make_error(error_code::overlap, q.at, u.paddr + used));
             if (!align::aligned(t, q.at, q.bits)) return failure(make_error(error_code::misaligned, q.at, q.bits));
+            // The paddings and the objects must not touch a reservation, unless
+            // the objects lie inside it (paddings then cover its start too).
+            const std::uint64_t len = q.count << q.bits;
+            if (const std::uint32_t b =
+                    st.resv.blocking(u.paddr + used, (q.at - u.paddr - used) + len, q.device, q.at, len);
+                b != no_index)
+                return failure(make_error(error_code::reserved, q.at, st.resv[b].paddr));
             kernel::paddr_t c = u.paddr + used;
             while (c < q.at) {
                 unsigned k = static_cast<unsigned>(std::bit_width(q.at - c) - 1);
@@ -122,6 +129,28 @@ public:
         reclassify(st, p.block);
     }
 
+    /// A reservation is bookkeeping only: it must start at or above the
+    /// untyped's watermark (error: overlap, limit = the watermark's paddr),
+    /// and from then on the untyped's free memory for other requests stops at
+    /// its base (fits). No kernel call.
+    template <class St>
+    [[nodiscard]] constexpr result<void> plan_reserve(St& st, kernel::paddr_t at, std::uint64_t, bool,
+                                                      std::uint32_t root, call_plan& p) const noexcept {
+        const detail::untyped_desc& u = st.ut[root];
+        const std::uint64_t used = u.children ? u.used : 0;
+        if (at - u.paddr < used) return failure(make_error(error_code::overlap, at, u.paddr + used));
+        p.block = root;
+        return {};
+    }
+    template <class St>
+    constexpr void commit_reserve(St& st, const call_plan& p, std::uint32_t) noexcept {
+        reclassify(st, p.block);
+    }
+    template <class St>
+    constexpr void unreserve(St& st, const detail::reservation& r) noexcept {
+        reclassify(st, r.root);
+    }
+
     /// Newest cap first; a refused delete leaves the allocation holding the
     /// caps still there (a valid prefix), so a later free finishes it.
     template <class St>
@@ -156,12 +185,15 @@ public:
 
 private:
     /// Does `count` objects of 2^bits fit in u at its (predicted) watermark?
+    /// Memory above the watermark ends at the first reservation above it.
     template <class St>
-    [[nodiscard]] static constexpr bool fits(const detail::untyped_desc& u, unsigned bits, std::uint64_t count,
+    [[nodiscard]] static constexpr bool fits(const St& st, std::uint32_t ui, unsigned bits, std::uint64_t count,
                                              std::uint64_t& offset) noexcept {
+        const detail::untyped_desc& u = st.ut[ui];
         if (bits > u.size_bits) return false;
-        const std::uint64_t size = std::uint64_t{1} << u.size_bits;
-        offset = St::align::offset(St::arch, u.paddr, u.children ? u.used : 0, bits);
+        const std::uint64_t used = u.children ? u.used : 0;
+        const std::uint64_t size = st.resv.limit(ui, u.paddr, used, std::uint64_t{1} << u.size_bits);
+        offset = St::align::offset(St::arch, u.paddr, used, bits);
         return offset <= size && count <= ((size - offset) >> bits);
     }
 
@@ -171,7 +203,7 @@ private:
         st.ut.unlist(ui);
         for (unsigned b = st.ut[ui].size_bits + 1u; b-- > St::arch.min_untyped_bits;) {
             std::uint64_t off = 0;
-            if (fits<St>(st.ut[ui], b, 1, off)) {
+            if (fits<St>(st, ui, b, 1, off)) {
                 st.ut.list_as(ui, detail::class_of(st.ut[ui].device, b));
                 return;
             }
