@@ -22,7 +22,8 @@ public:
     std::uint64_t fail_retype = 0;
     std::uint64_t refuse_deletes = 0; // the next this many deletes are refused
     bool refuse_all_deletes = false;
-    std::uint64_t refused = 0; // calls refused so far
+    std::uint64_t refused = 0;       // calls refused so far
+    std::uint64_t inner_refused = 0; // calls the wrapped backend refused on its own (e.g. the model's node table full)
 
     constexpr result<void> declare_untyped(backend::slot_t s, kernel::paddr_t p, std::uint64_t bits,
                                            bool dev) noexcept {
@@ -30,7 +31,7 @@ public:
     }
     constexpr result<backend::retype_report> untyped_retype(const backend::retype_call& c) noexcept {
         if (hit(fail_retype)) return failure(not_enough_memory(0));
-        return in_->untyped_retype(c);
+        return counted(in_->untyped_retype(c));
     }
     constexpr result<void> cnode_delete(backend::slot_t s) noexcept {
         if (refuse_deletes > 0) {
@@ -39,14 +40,19 @@ public:
             return failure(error{.code = error_code::delete_first, .value = s});
         }
         if (refuse_all_deletes || hit(fail_delete)) return failure(error{.code = error_code::delete_first, .value = s});
-        return in_->cnode_delete(s);
+        return counted(in_->cnode_delete(s));
     }
     constexpr result<void> cnode_revoke(backend::slot_t s) noexcept {
         if (hit(fail_revoke)) return failure(error{.code = error_code::revoke_first, .value = s});
-        return in_->cnode_revoke(s);
+        return counted(in_->cnode_revoke(s));
     }
 
 private:
+    template <class R>
+    constexpr R counted(R r) noexcept {
+        if (!r) ++inner_refused;
+        return r;
+    }
     constexpr bool hit(std::uint64_t& countdown) noexcept {
         if (countdown == 0 || --countdown != 0) return false;
         ++refused;
