@@ -19,7 +19,7 @@ constexpr replay_report<1024> replay(std::string_view text) {
     return replay_text<Nodes, Names, 1024>(text);
 }
 
-// The example of ../shared/formats/replay.md, x86_64: a 0x2000 untyped whose
+// The trace format's own example (docs/replay.md), x86_64: a 0x2000 untyped whose
 // pptr (0xffffff8000400000) is 0x2000-aligned, so offsets align like pptrs.
 //  3: cnode radix 5 = 2^(5+5) = 0x400 bytes; no children, watermark resets to 0
 //     -> offset 0x0, paddr 0x400000, watermark 0x400.

@@ -1,5 +1,5 @@
 // retype: the recorder backend. Writes every operation an allocator performs as
-// a replay trace (docs/backends.md, ../shared/formats/replay.md), so that
+// a replay trace (docs/backends.md, docs/replay.md), so that
 // `retype replay` re-runs it on the kernel model. It can decorate another
 // backend: the call goes to the inner backend, and the line is written when the
 // inner backend's answer is one the trace can reproduce.

@@ -1,5 +1,5 @@
 // retype: the text of replay's output lines and of its trace errors, exactly
-// as ../shared/formats/replay.md fixes them. Lower-case hex, decimal for
+// as the trace format fixes them (docs/replay.md). Lower-case hex, decimal for
 // argument numbers and range bounds, every line ended by '\n'.
 #pragma once
 

@@ -1,5 +1,5 @@
-// retype: the statements of a replay trace (docs/replay.md,
-// ../shared/formats/replay.md) and the errors that make a trace malformed.
+// retype: the statements of a replay trace (docs/replay.md)
+// and the errors that make a trace malformed.
 //
 // A parsed trace keeps views into the trace text: the text must outlive it.
 // Every field defaults to zero, so a large trace<N> in static storage costs no
