@@ -16,11 +16,9 @@ struct run_result {
     std::string out; // stdout and stderr together
 };
 
-/// `retype 2>&1 ARGS`, through the shell (so ARGS may redirect stdout).
-inline run_result run_retype(const std::string& args) {
+/// A shell command line; its stdout (add 2>&1 for stderr too) and exit status.
+inline run_result run_shell(const std::string& cmd) {
     run_result r;
-    const std::string cmd =
-        std::string(RETYPE_CLI) + " 2>&1 " + args; // stderr to the pipe even when ARGS redirect stdout
     std::FILE* p = popen(cmd.c_str(), "r");
     if (!p) return r;
     char buf[4096];
@@ -29,6 +27,10 @@ inline run_result run_retype(const std::string& args) {
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     return r;
 }
+
+/// `retype 2>&1 ARGS`, through the shell (so ARGS may redirect stdout): stderr
+/// goes to the pipe even when ARGS redirect stdout.
+inline run_result run_retype(const std::string& args) { return run_shell(std::string(RETYPE_CLI) + " 2>&1 " + args); }
 
 /// A file under the test's temporary directory with this content; returns its path.
 inline std::string write_temp(const std::string& name, const std::string& content) {

@@ -2,6 +2,9 @@
 // qemu-virt description, an x86_64 boot log, the bootinfo limit, JSON checked
 // by parsing it (check_untypeds_json.py), and bad usage.
 #include "../kernel/x86_qemu_log.hpp"
+#ifdef RETYPE_CLI
+#include "cli_run.hpp"
+#endif
 
 #include <gtest/gtest.h>
 
@@ -19,21 +22,9 @@ extern "C" {
 namespace {
 
 #ifdef RETYPE_CLI
-struct run_result {
-    int status = -1;
-    std::string out;
-};
+using retype::test::run_result;
 
-run_result sh(const std::string& cmd) {
-    run_result r;
-    std::FILE* p = popen((cmd + " 2>&1").c_str(), "r");
-    if (!p) return r;
-    char buf[4096];
-    for (std::size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) r.out.append(buf, n);
-    const int st = pclose(p);
-    r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-    return r;
-}
+run_result sh(const std::string& cmd) { return retype::test::run_shell(cmd + " 2>&1"); }
 
 run_result run(const std::string& args) { return sh(std::string(RETYPE_CLI) + " untypeds " + args); }
 
