@@ -44,6 +44,8 @@
 #include <retype/allocator/bootinfo_ops.hpp>
 #include <retype/allocator/checks.hpp>
 #include <retype/allocator/executor.hpp>
+#include <retype/allocator/fast_path.hpp>
+#include <retype/allocator/planned_path.hpp>
 #include <retype/allocator/range_ops.hpp>
 #include <retype/allocator/record_table.hpp>
 #include <retype/allocator/request.hpp>
@@ -214,7 +216,14 @@ public:
     [[nodiscard]] constexpr result<allocation> allocate(const request& r) noexcept {
         if (checks::fixed_size(r.type) && r.size_bits != 0) return failure(invalid_argument(1));
         if (r.paddr && r.count != 1) return failure(invalid_argument(2));
-        return allocate_impl(r.type, r.size_bits, r.count, r.mem, false, r.paddr.has_value(), r.paddr.value_or(0));
+        if constexpr (has_fast_path) {
+            if (r.count == 1 && !r.paddr)
+                if (const detail::fast_hit h = detail::fast_path::find(*this, r.type, r.size_bits, r.mem);
+                    h.block != no_index)
+                    return detail::fast_path::allocate(*this, r.type, r.size_bits, h, false);
+        }
+        return detail::planned_path::allocate(*this, r.type, r.size_bits, r.count, r.mem, false, r.paddr.has_value(),
+                                              r.paddr.value_or(0));
     }
 
     /// `count` objects of `type` (size_bits for untyped, CNode, SchedContext)
@@ -222,7 +231,13 @@ public:
     /// size_bits on a fixed-size type is ignored (as the kernel ignores it).
     [[nodiscard]] constexpr result<allocation> allocate(kernel::object_type type, std::uint64_t size_bits = 0,
                                                         std::uint64_t count = 1, memory mem = memory::ram) noexcept {
-        return allocate_impl(type, size_bits, count, mem, false, false, 0);
+        if constexpr (has_fast_path) {
+            if (count == 1)
+                if (const detail::fast_hit h = detail::fast_path::find(*this, type, size_bits, mem);
+                    h.block != no_index)
+                    return detail::fast_path::allocate(*this, type, size_bits, h, false);
+        }
+        return detail::planned_path::allocate(*this, type, size_bits, count, mem, false, false, 0);
     }
 
     /// One object of `type` at physical address `at` (RAM or device, as `mem`
@@ -234,7 +249,7 @@ public:
     /// behind the untyped's watermark).
     [[nodiscard]] constexpr result<allocation> allocate_at(kernel::object_type type, std::uint64_t size_bits,
                                                            kernel::paddr_t at, memory mem = memory::ram) noexcept {
-        return allocate_impl(type, size_bits, 1, mem, false, true, at);
+        return detail::planned_path::allocate(*this, type, size_bits, 1, mem, false, true, at);
     }
 
     /// Physically contiguous frames of the granule covering `bytes` (a multiple
@@ -244,7 +259,7 @@ public:
     [[nodiscard]] constexpr result<allocation> allocate_range(std::uint64_t bytes, memory mem = memory::ram) noexcept {
         auto n = checks::frames_for(bytes);
         if (!n) return failure(n.error());
-        return allocate_impl(granule_type, 0, *n, mem, true, false, 0);
+        return detail::planned_path::allocate(*this, granule_type, 0, *n, mem, true, false, 0);
     }
 
     /// As allocate_range, starting at physical address `at`.
@@ -252,7 +267,7 @@ public:
                                                                  memory mem = memory::ram) noexcept {
         auto n = checks::frames_for(bytes);
         if (!n) return failure(n.error());
-        return allocate_impl(granule_type, 0, *n, mem, true, true, at);
+        return detail::planned_path::allocate(*this, granule_type, 0, *n, mem, true, true, at);
     }
 
     /// The most untypeds one allocate_range_across spans (each part plans on
@@ -361,149 +376,13 @@ public:
 private:
     friend struct detail::range_ops;    // allocate_range_across, reserve, unreserve (allocator/range_ops.hpp)
     friend struct detail::bootinfo_ops; // add_slots, add_untyped, reset (allocator/bootinfo_ops.hpp)
+    friend struct detail::fast_path;    // one object from an exact-size block (allocator/fast_path.hpp)
+    friend struct detail::planned_path; // every other request (allocator/planned_path.hpp)
     /// Does the strategy answer a request from an exact-size free block without a plan (halving)?
-    static constexpr bool has_fast_path = requires(Strategy & s, state_type& st, const plan_request& q) {
-        { s.exact_block(st, q) } -> std::same_as<std::uint32_t>;
-        s.commit_exact(st, std::uint32_t{0}, std::uint32_t{0});
+    static constexpr bool has_fast_path = requires(Strategy & s, state_type& st) {
+        { s.exact_block(st, false, 0u) } -> std::same_as<std::uint32_t>;
+        s.commit_exact(st, std::uint32_t{0}, std::uint32_t{0}, 0u);
     };
-
-    [[nodiscard]] constexpr result<allocation> allocate_impl(kernel::object_type type, std::uint64_t size_bits,
-                                                             std::uint64_t count, memory mem, bool range, bool fixed,
-                                                             kernel::paddr_t at) noexcept {
-        auto bits = checks::check(type, size_bits, count, mem);
-        if (!bits) return failure(bits.error());
-        if (st_.rec.available() == 0) return failure(make_error(error_code::records_exhausted, 1, allocation_capacity));
-        if (stranded_.overflowed()) return failure(make_error(error_code::undo_incomplete, 0, st_.stats.stranded));
-        const plan_request q{type, size_bits, *bits, count, mem == memory::device, fixed, at};
-        if constexpr (has_fast_path) {
-            if (count == 1 && !fixed) {
-                const std::uint32_t bi = strategy_.exact_block(st_, q);
-                detail::slot_take t; // NOLINT(cppcoreguidelines-pro-type-member-init): take() writes it
-                if (bi != no_index && (st_.slots.take_cached_single(t) || st_.slots.take(1, t)))
-                    return allocate_exact(strategy_, q, range, bi, t);
-            }
-        }
-        call_plan p;
-        // Plan on unchanged state. Slots are the one table touched while planning
-        // (a run is reserved so the next take does not get it); every failure
-        // below gives them back, so the state is as before.
-        if (auto planned = strategy_.plan(st_, q, p); !planned) {
-            release_plan_slots(p);
-            return failure(planned.error());
-        }
-        const std::uint64_t retypes_before = st_.stats.retypes;
-        if (auto e = executor<Backend>::execute(*st_.backend, p, st_.stats, C.target.fan_out_limit); !e) {
-            strategy_.undone(st_, p);
-            return failure(after_undo(p, e.error()));
-        }
-        return commit(p, q, range, st_.stats.retypes - retypes_before);
-    }
-
-    /// The fast path: one object from free block bi of exactly its size, into
-    /// slot t (taken, from the cache or the runs). The same kernel call, the
-    /// same checks before it and the same state after it as the planned path
-    /// (plan, execute, commit) for this request, without a plan: one retype,
-    /// then the record and the block's descriptor. On a refused retype the
-    /// slot goes back where it came from and nothing else has changed.
-    /// A template on the strategy (always Strategy), so that only a strategy
-    /// with the fast path's members ever instantiates it.
-    template <class S>
-    [[nodiscard]] constexpr result<allocation> allocate_exact(S& strategy, const plan_request& q, bool range,
-                                                              std::uint32_t bi, const detail::slot_take& t) noexcept {
-        const detail::untyped_desc& u = st_.ut[bi];
-        auto r = st_.backend->untyped_retype(backend::retype_call{u.slot, q.type, q.size_bits, t.first, 1});
-        if (!r) {
-            st_.slots.restore(t);
-            return failure(r.error());
-        }
-        ++st_.stats.retypes;
-        if (r->paddr_known && r->paddr != u.paddr) return exact_mispredicted(strategy, q, bi, t, r->paddr);
-        const std::uint32_t ri = st_.rec.take();
-        detail::record& rec = st_.rec[ri];
-        rec.range = range;
-        rec.untyped = bi;
-        rec.type = q.type;
-        rec.size_bits = q.size_bits;
-        rec.object_bits = static_cast<std::uint8_t>(q.bits);
-        rec.count = 1;
-        rec.slot = t.first;
-        rec.paddr = u.paddr;
-        rec.pad_slot = 0;
-        rec.pad_count = 0;
-        strategy.commit_exact(st_, bi, ri);
-        return allocation{allocation_id{ri, rec.generation}, u.slot,    t.first,  1, q.type, q.size_bits,
-                          static_cast<std::uint8_t>(q.bits), rec.paddr, u.device, 1};
-    }
-    /// The fast path's one retype made its object elsewhere: the planned
-    /// path's undo (delete the cap, tried twice; a refusal strands the slot),
-    /// through a plan of that one step. Rare, so its cost does not matter.
-    template <class S>
-    [[nodiscard]] constexpr result<allocation> exact_mispredicted(S& strategy, const plan_request& q, std::uint32_t bi,
-                                                                  const detail::slot_take& t,
-                                                                  kernel::paddr_t actual) noexcept {
-        call_plan p;
-        const detail::untyped_desc& u = st_.ut[bi];
-        p.block = bi;
-        p.object_slot = t.first;
-        p.takes[p.takes_n++] = t;
-        p.steps[p.n++] =
-            detail::step{u.slot, q.type, q.size_bits, static_cast<std::uint8_t>(q.bits), t.first, 1, u.paddr};
-        executor<Backend>::undo_all(*st_.backend, p, st_.stats);
-        p.mispredicted = true;
-        p.actual = actual;
-        p.batch = 1;
-        p.stop_step = 0; // as the planned path stops: step 0, its one object made
-        p.stop_done = 1;
-        strategy.undone(st_, p);
-        return failure(after_undo(p, make_error(error_code::mispredicted, u.paddr, actual)));
-    }
-
-    /// Records a plan that ran whole. Cannot fail.
-    [[nodiscard]] constexpr allocation commit(const call_plan& p, const plan_request& q, bool range,
-                                              std::uint64_t retypes) noexcept {
-        const std::uint32_t ri = st_.rec.take();
-        detail::record& r = st_.rec[ri];
-        r.range = range;
-        r.type = q.type;
-        r.size_bits = q.size_bits;
-        r.object_bits = static_cast<std::uint8_t>(q.bits);
-        r.count = q.count;
-        r.slot = p.object_slot;
-        r.pad_slot = p.pad_slot;
-        r.pad_count = p.pad_count;
-        r.paddr = p.steps[p.n - 1].paddr;
-        r.untyped = strategy_.commit(st_, p, ri);
-        const detail::untyped_desc& from = st_.ut[r.untyped];
-        return allocation{allocation_id{ri, r.generation},
-                          from.slot,
-                          r.slot,
-                          q.count,
-                          q.type,
-                          q.size_bits,
-                          static_cast<std::uint8_t>(q.bits),
-                          r.paddr,
-                          from.device,
-                          static_cast<std::uint32_t>(retypes)};
-    }
-
-    /// Gives back what the plan reserved, newest first and each to where it came
-    /// from, which restores the caches and the runs exactly.
-    constexpr void release_plan_slots(call_plan& p) noexcept {
-        while (p.takes_n > 0) st_.slots.restore(p.takes[--p.takes_n]);
-    }
-
-    /// After an undo: the plan's slots back, except those whose caps the kernel
-    /// kept; the error to return.
-    [[nodiscard]] constexpr error after_undo(call_plan& p, const error& cause) noexcept {
-        if (p.stranded_n == 0 && !p.stranded_overflow) {
-            release_plan_slots(p);
-            return cause;
-        }
-        stranded_.keep(p, st_.ut.root_above(p.block), st_.slots, st_.stats);
-        error e = make_error(error_code::undo_incomplete, p.stranded_n ? p.stranded[0] : 0, p.stranded_n);
-        e.argument = static_cast<std::uint64_t>(cause.code);
-        return e;
-    }
 
     state_type st_;
     [[no_unique_address]] Strategy strategy_{};

@@ -26,6 +26,8 @@ struct result_storage {
     T value_{};
     retype::error error_{};
     constexpr explicit result_storage(T v) noexcept(std::is_nothrow_move_constructible_v<T>) : value_(std::move(v)) {}
+    template <class... Args>
+    constexpr explicit result_storage(std::in_place_t, Args&&... args) noexcept : value_{std::forward<Args>(args)...} {}
     constexpr explicit result_storage(const retype::error& e) noexcept : error_(e) {}
 };
 template <class T>
@@ -35,6 +37,8 @@ struct result_storage<T, true> {
         retype::error error_;
     };
     constexpr explicit result_storage(T v) noexcept : value_(v) {}
+    template <class... Args>
+    constexpr explicit result_storage(std::in_place_t, Args&&... args) noexcept : value_{std::forward<Args>(args)...} {}
     constexpr explicit result_storage(const retype::error& e) noexcept : error_(e) {}
 };
 } // namespace detail
@@ -48,6 +52,11 @@ class [[nodiscard]] result {
 public:
     constexpr result(T v) noexcept(std::is_nothrow_move_constructible_v<T>) : s_(std::move(v)), ok_(true) {}
     constexpr result(failure f) noexcept : s_(f.value), ok_(false) {}
+    /// The value built in place from its members (an aggregate's, in order):
+    /// no copy of T on the way out of a function that returns it.
+    template <class... Args>
+    constexpr explicit result(std::in_place_t, Args&&... args) noexcept
+        : s_(std::in_place, std::forward<Args>(args)...), ok_(true) {}
 
     [[nodiscard]] constexpr bool has_value() const noexcept { return ok_; }
     constexpr explicit operator bool() const noexcept { return ok_; }

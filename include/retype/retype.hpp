@@ -11,6 +11,8 @@
 #include <retype/allocator/bootinfo_ops.hpp>
 #include <retype/allocator/checks.hpp>
 #include <retype/allocator/executor.hpp>
+#include <retype/allocator/fast_path.hpp>
+#include <retype/allocator/planned_path.hpp>
 #include <retype/allocator/range_ops.hpp>
 #include <retype/allocator/record_table.hpp>
 #include <retype/allocator/request.hpp>

@@ -92,6 +92,75 @@ constexpr bool fast_matches_planned() {
 static_assert(fast_matches_planned<buddy>());
 static_assert(fast_matches_planned<binary_search>());
 
+// The other requests the fast path serves (allocator/fast_path.hpp): a
+// variable-size object (an untyped of 2^12, a CNode of radix 7: 2^(7 + 5)
+// bytes on x86_64) and the request API (objects::, designated initialisers).
+// Each takes the block at 0x101000 by the fast path and, by allocate_at on
+// that address, by the planned path: the same allocation and the same state.
+template <class Split>
+constexpr bool other_requests_match() {
+    backend::null_backend nb;
+    for (int which = 0; which < 3; ++which) {
+        alloc_t<Split, backend::null_backend> fast(nb);
+        alloc_t<Split, backend::null_backend> planned(nb);
+        if (!setup(fast) || !setup(planned)) return false;
+        result<allocation> f = failure(invalid_argument(9));
+        result<allocation> p = failure(invalid_argument(9));
+        if (which == 0) {
+            f = fast.allocate(object_type::untyped, 12);
+            p = planned.allocate_at(object_type::untyped, 12, exact);
+        } else if (which == 1) {
+            f = fast.allocate(objects::cnode(7));
+            p = planned.allocate(objects::cnode(7).at(exact));
+        } else {
+            f = fast.allocate(request{.type = object_type::frame_4k});
+            p = planned.allocate(request{.type = object_type::frame_4k, .paddr = exact});
+        }
+        if (!f || !p || !(*f == *p) || f->paddr != exact || f->object_bits != 12 || f->retypes != 1) return false;
+        if (!(fast.snapshot() == planned.snapshot())) return false;
+    }
+    return true;
+}
+static_assert(other_requests_match<buddy>());
+static_assert(other_requests_match<binary_search>());
+
+// The fast path's checks are check(type, size_bits, 1, mem) in one lookup
+// (request_checks::exact_bits): the same answer, for every type of every
+// target, every size_bits 0 .. 69 and some far beyond, RAM and device. A
+// disagreement would let the fast path take a request the kernel refuses, or
+// send one it takes to the planned path for nothing.
+template <class A>
+constexpr bool exact_bits_agree() {
+    using checks = typename A::checks;
+    constexpr std::uint64_t far[] = {64, 127, 255, 256, std::uint64_t{1} << 32, std::uint64_t{1} << 63,
+                                     ~std::uint64_t{0}};
+    for (kernel::object_type ty : kernel::all_object_types)
+        for (memory m : {memory::ram, memory::device}) {
+            auto agree = [&](std::uint64_t sb) {
+                const auto full = checks::check(ty, sb, 1, m);
+                const unsigned fast = checks::exact_bits(ty, sb, m);
+                return full ? fast == *full : fast == checks::no_bits;
+            };
+            for (std::uint64_t sb = 0; sb < 70; ++sb)
+                if (!agree(sb)) return false;
+            for (std::uint64_t sb : far)
+                if (!agree(sb)) return false;
+        }
+    // A type number that is no type at all.
+    return checks::exact_bits(static_cast<object_type>(0xee), 0, memory::ram) == checks::no_bits;
+}
+constexpr kernel::config arm64{.target = kernel::arch::aarch64};
+constexpr kernel::config arm32{.target = kernel::arch::aarch32};
+constexpr kernel::config rv64{.target = kernel::arch::riscv64};
+constexpr kernel::config hyp{.target = kernel::arch::aarch64_hyp};
+template <const kernel::config& Cfg>
+using any_target = allocator<backend::null_backend, target<Cfg>, max_untypeds<4>, max_slots<4>>;
+static_assert(exact_bits_agree<alloc_t<buddy, backend::null_backend>>());
+static_assert(exact_bits_agree<any_target<arm64>>());
+static_assert(exact_bits_agree<any_target<arm32>>());
+static_assert(exact_bits_agree<any_target<rv64>>());
+static_assert(exact_bits_agree<any_target<hyp>>());
+
 template <class Split>
 class FastPath : public ::testing::Test {};
 using splits = ::testing::Types<buddy, binary_search>;

@@ -52,6 +52,55 @@ struct request_checks {
             return failure(make_error(error_code::device_mismatch, static_cast<std::uint64_t>(type)));
         return static_cast<unsigned>(bits);
     }
+
+    /// exact_bits' answer when check(type, size_bits, 1, mem) would fail.
+    static constexpr unsigned no_bits = 0xff;
+
+    /// check(type, size_bits, 1, mem) for the fast path (fast_path.hpp): the
+    /// object's log2 size when that check passes, no_bits when it fails (the
+    /// planned path then reports why). One lookup in a table worked out per
+    /// target and kind of memory; the same answers as check (a static_assert
+    /// test compares every type, size and kind).
+    [[nodiscard, gnu::always_inline]] static constexpr unsigned
+    exact_bits(kernel::object_type type, std::uint64_t size_bits, memory mem) noexcept {
+        const auto ti = static_cast<std::size_t>(type);
+        if (ti >= detail::object_types) return no_bits;
+        // One shape for every entry (no branch on the kind): size_bits in
+        // [min, min + span], object bits = base + (size_bits & mask).
+        const fast_info& f = fast[mem == memory::device ? 1 : 0][ti];
+        if (size_bits - f.min > f.span) return no_bits;
+        return f.base + static_cast<unsigned>(size_bits & f.mask);
+    }
+
+private:
+    /// A refused type answers no_bits for every size; a fixed one its bits
+    /// for any size_bits below the word size (the kernel ignores it); a
+    /// variable one size_bits + its addend within the kernel's range.
+    struct fast_info {
+        std::uint64_t min = 0;
+        std::uint64_t span = ~std::uint64_t{0};
+        std::uint64_t mask = 0;
+        unsigned base = no_bits;
+    };
+    [[nodiscard]] static constexpr std::array<std::array<fast_info, detail::object_types>, 2> fast_table() noexcept {
+        std::array<std::array<fast_info, detail::object_types>, 2> tab{};
+        for (std::size_t d = 0; d < 2; ++d)
+            for (std::size_t ti = 0; ti < detail::object_types; ++ti) {
+                const detail::type_info& i = types[ti];
+                fast_info& f = tab[d][ti];
+                if (!i.exists || (d == 1 && !i.device_ok)) continue;
+                if (!i.variable && i.bits <= arch.max_untyped_bits) {
+                    f = fast_info{.min = 0, .span = arch.word_bits - 1u, .mask = 0, .base = i.bits};
+                } else if (i.variable && i.add <= arch.max_untyped_bits && i.min <= arch.max_untyped_bits - i.add) {
+                    f = fast_info{.min = i.min,
+                                  .span = arch.max_untyped_bits - i.add - i.min,
+                                  .mask = ~std::uint64_t{0},
+                                  .base = i.add};
+                }
+            }
+        return tab;
+    }
+    static constexpr std::array<std::array<fast_info, detail::object_types>, 2> fast = fast_table();
 };
 
 } // namespace retype

@@ -11,6 +11,7 @@
 #pragma once
 
 #include <retype/allocator/executor.hpp>
+#include <retype/allocator/planned_path.hpp>
 #include <retype/allocator/reservation_table.hpp>
 #include <retype/allocator/types.hpp>
 #include <retype/error.hpp>
@@ -61,7 +62,7 @@ struct range_ops {
             if (planned && halves > a.st_.ut.available())
                 planned = failure(make_error(error_code::untypeds_exhausted, halves, a.st_.ut.available()));
             if (!planned) {
-                for (std::size_t j = i + 1; j-- > 0;) a.release_plan_slots(plans[j]);
+                for (std::size_t j = i + 1; j-- > 0;) detail::planned_path::release_plan_slots(a, plans[j]);
                 return failure(planned.error());
             }
         }
@@ -73,15 +74,18 @@ struct range_ops {
             retypes[i] = a.st_.stats.retypes - before;
             if (e) continue;
             a.strategy_.undone(a.st_, plans[i]);
-            error why = a.after_undo(plans[i], e.error());
+            error why = detail::planned_path::after_undo(a, plans[i], e.error());
             for (std::size_t j = i; j-- > 0;) {
                 executor<typename A::backend_type>::undo_all(*a.st_.backend, plans[j], a.st_.stats);
                 a.strategy_.undone(a.st_, plans[j]);
-                if (const error w = a.after_undo(plans[j], e.error()); w.code == error_code::undo_incomplete) why = w;
+                if (const error w = detail::planned_path::after_undo(a, plans[j], e.error());
+                    w.code == error_code::undo_incomplete)
+                    why = w;
             }
             return failure(why);
         }
-        for (std::size_t i = 0; i < k; ++i) out[i] = a.commit(plans[i], parts[i], true, retypes[i]);
+        for (std::size_t i = 0; i < k; ++i)
+            out[i] = detail::planned_path::commit(a, plans[i], parts[i], true, retypes[i]);
         return k;
     }
 
@@ -107,14 +111,14 @@ struct range_ops {
                 return failure(make_error(error_code::undo_incomplete, 0, a.st_.stats.stranded));
             call_plan p;
             if (auto planned = a.strategy_.plan_reserve(a.st_, at, bytes, device, *root, p); !planned) {
-                a.release_plan_slots(p);
+                detail::planned_path::release_plan_slots(a, p);
                 return failure(planned.error());
             }
             if (auto e = executor<typename A::backend_type>::execute(*a.st_.backend, p, a.st_.stats,
                                                                      A::config.target.fan_out_limit);
                 !e) {
                 a.strategy_.undone(a.st_, p);
-                return failure(a.after_undo(p, e.error()));
+                return failure(detail::planned_path::after_undo(a, p, e.error()));
             }
             const reservation_id id = a.st_.resv.take(entry, at, bytes, device, *root);
             a.strategy_.commit_reserve(a.st_, p, entry);

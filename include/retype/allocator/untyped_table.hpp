@@ -87,6 +87,10 @@ public:
         if (bits >= 64) return 64;
         return static_cast<unsigned>(std::countr_zero(nonempty_[device ? 1 : 0] >> bits)) + bits;
     }
+    /// Is the list of class (device, bits) not empty? bits < 64.
+    [[nodiscard, gnu::always_inline]] constexpr bool has_class(bool device, unsigned bits) const noexcept {
+        return ((nonempty_[device ? 1 : 0] >> bits) & 1u) != 0;
+    }
     /// The largest class of kind `device` with a descriptor on its list, or 64 if none.
     [[nodiscard]] constexpr unsigned last_class(bool device) const noexcept {
         const std::uint64_t m = nonempty_[device ? 1 : 0];

@@ -78,26 +78,29 @@ public:
         return plan_from(st, q, p, bi);
     }
 
-    /// The fast path's lookup (basic_allocator::allocate_impl, one object, not
-    /// at an address): the free block of exactly the size q needs, or no_index
-    /// when there is none (then the request is planned as usual). Reads only.
-    /// The block is the one plan() would choose, so the two paths agree. O(1).
+    /// The fast path's lookup (allocator/fast_path.hpp: one object of 2^bits,
+    /// not at an address): the free block of exactly the size it needs, or
+    /// no_index when there is none (then the request is planned as usual).
+    /// Reads only. The block is the one plan() would choose (the first class
+    /// at or above the need is the need's own), so the two paths agree. O(1).
     template <class St>
-    [[nodiscard]] constexpr std::uint32_t exact_block(const St& st, const plan_request& q) const noexcept {
-        const unsigned need = need_bits<St>(q);
-        if (need >= 64 || st.ut.first_class_from(q.device, need) != need) return no_index;
-        return st.ut.front(q.device, need);
+    [[nodiscard, gnu::always_inline]] constexpr std::uint32_t exact_block(const St& st, bool device,
+                                                                          unsigned bits) const noexcept {
+        const unsigned need = bits < St::arch.min_untyped_bits ? St::arch.min_untyped_bits : bits;
+        if (!st.ut.has_class(device, need)) return no_index;
+        return st.ut.front(device, need);
     }
     /// The fast path's commit: block bi (from exact_block) holds record ri, its
-    /// one object retyped; as commit() for a plan without halvings. O(1).
+    /// one object of 2^bits retyped; as commit() for a plan without halvings. O(1).
     template <class St>
-    constexpr void commit_exact(St& st, std::uint32_t bi, std::uint32_t ri) noexcept {
+    [[gnu::always_inline]] constexpr void commit_exact(St& st, std::uint32_t bi, std::uint32_t ri,
+                                                       unsigned bits) noexcept {
         st.ut.unlist_front(bi);
         detail::untyped_desc& b = st.ut[bi];
         b.state = detail::ustate::holding;
         b.holder = ri;
         b.children = 1;
-        b.used = std::uint64_t{1} << st.rec[ri].object_bits;
+        b.used = std::uint64_t{1} << bits;
     }
 
     /// Plans q from free block bi (of at least need_bits): the halvings down to
