@@ -14,7 +14,7 @@ mkdir -p "$(dirname "$out")"
 
 # The release preset (g++ -O3, RETYPE_BUILD_BENCH=ON); only the bench targets are built.
 cmake --preset release -B "$build" >/dev/null
-cmake --build "$build" --target bench_retype bench_baselines_test bench_churn_step -j "$(nproc)"
+cmake --build "$build" --target bench_retype bench_baselines_test bench_churn_step bench_request_step -j "$(nproc)"
 
 # The baselines must be right before any ratio against them means anything.
 "$build/bench/baselines/bench_baselines_test" --gtest_brief=1
@@ -35,21 +35,23 @@ cmake --build "$build" --target bench_retype bench_baselines_test bench_churn_st
     --benchmark_min_time="${BENCH_MIN_TIME:-0.2}" \
     --benchmark_out="$out" --benchmark_out_format=json
 
-# Instructions per churn step: one callgrind run per allocator and workload,
-# instrumenting only the measured pass (bench/suite/churn_step.cpp).
+# Instructions per churn step, and per request of Boot and DeviceFrames: one
+# callgrind run per allocator and workload, instrumenting only the measured
+# pass (bench/suite/churn_step.cpp, bench/suite/request_step.cpp).
 cg="${out%.json}.callgrind.json"
 if [ "${BENCH_CALLGRIND:-1}" != 0 ] && command -v valgrind >/dev/null; then
     tmp=$(mktemp -d)
     echo "{" > "$cg"
     first_w=1
-    for w in Churn ChurnBooted ChurnVmm; do
+    for w in Churn ChurnBooted ChurnVmm Boot DeviceFrames; do
+        case $w in Boot|DeviceFrames) driver=bench_request_step ;; *) driver=bench_churn_step ;; esac
         [ $first_w = 1 ] || echo "," >> "$cg"
         first_w=0
         printf '  "%s": {' "$w" >> "$cg"
         first_a=1
         for a in floor allocman_split retype_buddy retype_binary_search; do
             valgrind --tool=callgrind --instr-atstart=no --callgrind-out-file="$tmp/cg.out" \
-                "$build/bench/suite/bench_churn_step" "$a" "$w" > "$tmp/stdout" 2> "$tmp/stderr"
+                "$build/bench/suite/$driver" "$a" "$w" > "$tmp/stdout" 2> "$tmp/stderr"
             ir=$(sed -n 's/^totals: *\([0-9]*\).*/\1/p' "$tmp/cg.out")
             steps=$(sed -n 's/^\([0-9]*\) steps$/\1/p' "$tmp/stdout")
             [ $first_a = 1 ] || printf ',' >> "$cg"

@@ -3,7 +3,7 @@
 (between the GENERATED markers; the prose around them is kept) and two SVG
 charts (scaling, footprint). Ratios are against the baselines of the same run.
 Kernel calls and zeroed bytes come from the run's `counted` cases; instructions
-per churn step from the callgrind JSON scripts/bench.sh writes beside it.
+per churn step (and per request of Boot and DeviceFrames) from the callgrind JSON scripts/bench.sh writes beside it.
 
     python3 tools/bench_report.py bench/results/bench.json \
         --machine bench/results/bench.machine.txt --callgrind bench/results/callgrind.json \
@@ -376,7 +376,7 @@ def main():
     gen += ["### 1. Footprint: 2 GiB guest RAM", "", "![footprint](img/bench-footprint.svg)", ""] + footprint_table(rows) + [""]
     gen += ["### 2. Speed", ""] + speed_table(rows) + [""]
     gen += ["### 3. Kernel work per workload (counted over the kernel model, same run)", ""] + kernel_table(rows) + [""]
-    gen += ["### 4. Instructions per churn step (callgrind, null backend)", ""]
+    gen += ["### 4. Instructions per churn step, and per request of Boot and DeviceFrames (callgrind, null backend)", ""]
     gen += (callgrind_table(cg) if cg else ["(no callgrind figures in this run)"]) + [""]
     gen += ["### 5. Scaling (null backend, CPU ns per operation)", "", "![scaling](img/bench-scaling.svg)", ""]
     gen += scaling_table(series) + ["", END]

@@ -132,8 +132,8 @@ static_assert(other_requests_match<binary_search>());
 template <class A>
 constexpr bool exact_bits_agree() {
     using checks = typename A::checks;
-    constexpr std::uint64_t far[] = {64, 127, 255, 256, std::uint64_t{1} << 32, std::uint64_t{1} << 63,
-                                     ~std::uint64_t{0}};
+    constexpr std::uint64_t far[] = {
+        64, 127, 255, 256, std::uint64_t{1} << 32, std::uint64_t{1} << 63, ~std::uint64_t{0}};
     for (kernel::object_type ty : kernel::all_object_types)
         for (memory m : {memory::ram, memory::device}) {
             auto agree = [&](std::uint64_t sb) {

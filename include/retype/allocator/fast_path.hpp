@@ -31,9 +31,9 @@ namespace retype::detail {
 
 /// What find() found: the block, the object's size and the slot (taken).
 struct fast_hit {
-    std::uint32_t block; // no_index: take the planned path (then nothing else is set)
-    unsigned bits;
-    slot_take slot;
+    std::uint32_t block = no_index; // no_index: take the planned path
+    unsigned bits = 0;
+    slot_take slot{};
 };
 
 struct fast_path {
@@ -42,15 +42,12 @@ struct fast_path {
     template <class A>
     [[nodiscard, gnu::always_inline]] static constexpr fast_hit find(A& a, kernel::object_type type,
                                                                      std::uint64_t size_bits, memory mem) noexcept {
-        fast_hit h; // NOLINT(cppcoreguidelines-pro-type-member-init): block says what is set
-        h.block = no_index;
         const unsigned bits = A::checks::exact_bits(type, size_bits, mem);
-        if (bits == A::checks::no_bits || a.st_.rec.available() == 0 || a.stranded_.overflowed()) return h;
+        if (bits == A::checks::no_bits || a.st_.rec.available() == 0 || a.stranded_.overflowed()) return {};
         const std::uint32_t bi = a.strategy_.exact_block(a.st_, mem == memory::device, bits);
-        if (bi == no_index || !(a.st_.slots.take_cached_single(h.slot) || a.st_.slots.take(1, h.slot))) return h;
-        h.block = bi;
-        h.bits = bits;
-        return h;
+        slot_take t; // NOLINT(cppcoreguidelines-pro-type-member-init): written by the take that succeeds
+        if (bi == no_index || !(a.st_.slots.take_cached_single(t) || a.st_.slots.take(1, t))) return {};
+        return fast_hit{bi, bits, t};
     }
 
     /// One object from h (find()'s): one retype; then the record and the
