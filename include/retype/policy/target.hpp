@@ -17,9 +17,11 @@ namespace retype {
 /// `inline constexpr kernel::config mine{...};`. Mandatory.
 template <const kernel::config& Cfg>
 struct target {
-    static_assert(kernel::valid(Cfg)); // a contradictory configuration: the error names the conflict
     static constexpr option_axis axis = option_axis::target;
     static constexpr void apply(allocator_config& c) noexcept {
+        // A contradictory configuration: the error names the conflict. Here rather
+        // than in the class, so that checking target<cfg> is an option does not fail.
+        static_assert(kernel::valid(Cfg));
         c.target = Cfg;
         c.has_target = true;
     }
