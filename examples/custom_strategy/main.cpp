@@ -11,7 +11,7 @@
 int main() {
     using namespace retype;
     using namespace retype::objects;
-    constexpr kernel::config x86{.target = kernel::arch::x86_64};
+    static constexpr kernel::config x86{.target = kernel::arch::x86_64}; // static: target<> names an object
     static backend::model<64, 256> kernel_model(x86);
     using alloc_t = allocator<backend::model<64, 256>, target<x86>, split<example::address_ordered>>;
     static_assert(split_strategy_for<example::address_ordered, alloc_t::state_type>);

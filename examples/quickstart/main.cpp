@@ -6,10 +6,12 @@
 using namespace retype;
 
 int main() {
-    constexpr kernel::config x86{.target = kernel::arch::x86_64};
+    // The kernel: x86_64 as seL4 configures it by default. target<> names a
+    // configuration object; your own is `inline constexpr kernel::config mine{...};`.
+    const kernel::config& x86 = kernel::configs::x86_64;
     // The backend does the kernel calls: here the kernel model; on seL4, backend::sel4_backend.
     backend::model<64, 256> kernel_model(x86);
-    allocator<backend::model<64, 256>, target<x86>, split<buddy>> alloc(kernel_model);
+    allocator<backend::model<64, 256>, target<kernel::configs::x86_64>, split<buddy>> alloc(kernel_model);
 
     // From bootinfo: the empty CSpace slots, then each untyped (slot, paddr, size_bits, device).
     if (!alloc.add_slots(100, 128) || !alloc.add_untyped(1, 0x400000, 22, false)) return 1;

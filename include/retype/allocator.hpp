@@ -1,6 +1,6 @@
 // retype: the policy-based allocator of seL4 untyped memory.
 //
-//   using A = retype::allocator<Backend, retype::target<kernel::config{.target = kernel::arch::aarch64}>,
+//   using A = retype::allocator<Backend, retype::target<retype::kernel::configs::aarch64>,
 //                               retype::split<retype::strategy::buddy>, retype::granule<21>>;
 //
 // Options come in any order (policy/options.hpp). basic_allocator composes:
@@ -86,10 +86,20 @@ namespace retype {
 
 /// The composed allocator. Backend is held by reference: the allocator's size is
 /// its metadata alone, and one backend (one CSpace) can be inspected by tests.
-template <allocator_config C, backend::backend Backend, class Strategy = default_strategy_t<(C.split)>,
-          class Align = default_alignment_t<(C.alignment)>>
+/// Options is the canonical option pack (allocator_options, in policy/options.hpp):
+/// template arguments that are types, so a diagnostic names them.
+template <backend::backend Backend, class Options>
 class basic_allocator {
-    static_assert(C.has_target, "retype: target<kernel::config{...}> is required (the architecture sizes everything)");
+    static_assert(is_allocator_options<Options>,
+                  "retype: basic_allocator<Backend, Options>: Options is not allocator_options<...> (use "
+                  "allocator<Backend, options...>)");
+    /// The configuration the options write, under the short name the members use.
+    static constexpr allocator_config C = Options::config;
+    using Strategy = typename Options::strategy_type;
+    using Align = typename Options::alignment_type;
+
+    static_assert(C.has_target, "retype: target<cfg> is required (cfg: a constexpr kernel::config, e.g. "
+                                "kernel::configs::x86_64; the architecture sizes everything)");
     static_assert(frame_of_bits(C.target, C.granule_bits).has_value(),
                   "retype: granule<bits> is not a page size of the target architecture");
     static_assert(C.max_untypeds >= 1 && C.max_untypeds < no_index, "retype: max_untypeds out of range");
@@ -101,6 +111,7 @@ class basic_allocator {
                   "(the default)");
 
 public:
+    using options_type = Options;
     static constexpr allocator_config config = C;
     using strategy_type = Strategy;
     using backend_type = Backend;
@@ -127,7 +138,7 @@ public:
     using slot_offset = typename slot_manager_type::offset;
     using slot_run = typename slot_manager_type::run;
     using slot_cache = typename slot_manager_type::cache;
-    using checks = request_checks<C, slot_capacity>;
+    using checks = request_checks<Options, slot_capacity>;
 
     /// Everything a strategy works on (see split_strategy_for).
     struct state_type {
@@ -391,11 +402,10 @@ private:
 
 /// The option-pack surface: allocator<Backend, target<...>, split<buddy>, ...>.
 template <backend::backend Backend, class... Options>
-using allocator =
-    basic_allocator<make_allocator_config<Options...>(), Backend, strategy_of<Options...>, alignment_of<Options...>>;
+using allocator = basic_allocator<Backend, canonical_options<Options...>>;
 
 /// The default composition holds nothing that needs destroying, so a `static`
 /// allocator in a freestanding root task needs no __cxa_atexit or __dso_handle.
-static_assert(std::is_trivially_destructible_v<allocator<backend::null_backend, target<kernel::config{}>>>);
+static_assert(std::is_trivially_destructible_v<allocator<backend::null_backend, target<kernel::configs::x86_64>>>);
 
 } // namespace retype

@@ -30,6 +30,7 @@
 #include <retype/kernel/arch.hpp>
 #include <retype/kernel/arch_names.hpp>
 #include <retype/kernel/boot.hpp>
+#include <retype/kernel/configs.hpp>
 #include <retype/kernel/libsel4_config.hpp>
 #include <retype/kernel/machine.hpp>
 #include <retype/kernel/object_type.hpp>

@@ -1,5 +1,5 @@
 // The architecture must be named.
-// EXPECT-ERROR: retype: target<kernel::config{...}> is required
+// EXPECT-ERROR: retype: target<cfg> is required
 #include <retype/allocator.hpp>
 using namespace retype;
 constexpr kernel::config x86{.target = kernel::arch::x86_64};

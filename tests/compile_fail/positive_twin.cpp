@@ -31,3 +31,24 @@ struct my_watermark : strategy::watermark {
 };
 using E = allocator<backend::null_backend, target<x86>, split<my_watermark>>;
 static_assert(std::is_same_v<E::strategy_type, my_watermark>);
+// The canonical form: one option per axis in a fixed order, the defaults filled in.
+static_assert(
+    std::is_same_v<allocator<backend::null_backend, max_slots<64>, target<x86>>,
+                   basic_allocator<backend::null_backend,
+                                   allocator_options<target<x86>, split<strategy::buddy>, align<alignment::pptr>,
+                                                     granule<12>, max_untypeds<64>, max_slots<64>, max_allocations<0>,
+                                                     free_list<free_lists::array>>>>);
+static_assert(allocator<backend::null_backend, target<x86>, max_slots<64>>::config.max_slots == 64);
+// target<> names an object (twin of missing_target): each named configuration
+// is one, and a reference to one names the same target.
+inline constexpr const kernel::config& also_x86 = kernel::configs::x86_64;
+static_assert(std::is_same_v<allocator<backend::null_backend, target<also_x86>>,
+                             allocator<backend::null_backend, target<kernel::configs::x86_64>>>);
+static_assert(sizeof(allocator<backend::null_backend, target<kernel::configs::aarch64>>) > 0 &&
+              sizeof(allocator<backend::null_backend, target<kernel::configs::aarch64_hyp>>) > 0 &&
+              sizeof(allocator<backend::null_backend, target<kernel::configs::riscv64>>) > 0 &&
+              sizeof(allocator<backend::null_backend, target<kernel::configs::aarch32>, granule<16>>) > 0);
+// Two objects of equal value are two targets (docs/allocators.md says so).
+static_assert(
+    x86 == kernel::configs::x86_64 &&
+    !std::is_same_v<allocator<backend::null_backend, target<x86>>, allocator<backend::null_backend, target<also_x86>>>);

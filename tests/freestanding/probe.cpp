@@ -60,7 +60,7 @@ extern "C" bool retype_probe_backend(std::uint64_t slot) {
 template <class Split, class FreeList>
 static std::uint64_t allocate_and_free(std::uint64_t paddr, unsigned size_bits, std::uint64_t count) {
     using model_t = retype::backend::model<32, 64>;
-    using alloc_t = retype::allocator<model_t, retype::target<kernel::config{}>, retype::split<Split>,
+    using alloc_t = retype::allocator<model_t, retype::target<kernel::configs::x86_64>, retype::split<Split>,
                                       retype::max_untypeds<16>, retype::max_slots<32>, retype::free_list<FreeList>>;
     model_t m{kernel::config{}};
     alloc_t a{m};

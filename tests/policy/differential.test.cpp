@@ -26,7 +26,7 @@ TYPED_TEST_SUITE(Differential, test::matrix);
 
 TYPED_TEST(Differential, EveryPredictionMatchesTheModel) {
     using A = typename TypeParam::type;
-    constexpr kernel::config cfg = TypeParam::cfg;
+    constexpr const kernel::config& cfg = TypeParam::cfg;
     const auto t = kernel::traits(cfg);
     const std::uint64_t seed =
         base_seed() ^

@@ -106,14 +106,14 @@ TEST(Errors, EachMeaningOfOutOfWindowItsOwnCode) {
     EXPECT_EQ(c.add_slots(300, 1).error(), make_error(error_code::cspace_too_small, 300, 255));
     // aarch32: a 32-bit address space; an untyped at 2^32 is not in it.
     auto m32 = std::make_unique<model_t>(kernel::config{.target = kernel::arch::aarch32});
-    allocator<model_t, target<kernel::config{.target = kernel::arch::aarch32}>, max_slots<8>> b(*m32);
+    allocator<model_t, target<kernel::configs::aarch32>, max_slots<8>> b(*m32);
     EXPECT_EQ(b.add_untyped(1, 0x100000000, 21, true).error(),
               make_error(error_code::outside_address_space, 0x100000000, 0xffffffff));
 }
 
 TEST(Errors, CountRangeIsTheKernels) {
     // A kernel built with another fan-out limit reports that limit.
-    constexpr kernel::config small_fan{.target = kernel::arch::x86_64, .fan_out_limit = 100};
+    static constexpr kernel::config small_fan{.target = kernel::arch::x86_64, .fan_out_limit = 100};
     auto m = std::make_unique<model_t>(small_fan);
     allocator<model_t, target<small_fan>, max_slots<8>> a(*m);
     ASSERT_TRUE(a.add_slots(100, 8));

@@ -16,9 +16,9 @@ inline constexpr kernel::config rv{.target = kernel::arch::riscv64, .mcs = true}
 
 using small_model = backend::model<256, 512>;
 
-template <kernel::config Cfg, class Split, class Align, class FreeList>
+template <const kernel::config& Cfg, class Split, class Align, class FreeList>
 struct composition {
-    static constexpr kernel::config cfg = Cfg;
+    static constexpr const kernel::config& cfg = Cfg;
     using model_type = small_model;
     using type = allocator<small_model, target<Cfg>, Split, Align, FreeList, max_untypeds<96>, max_slots<448>,
                            max_allocations<48>>;
@@ -53,7 +53,7 @@ struct boot_untyped {
     unsigned size_bits;
     bool device;
 };
-template <kernel::config Cfg>
+template <const kernel::config& Cfg>
 constexpr std::array<boot_untyped, 4> bootinfo() {
     if constexpr (Cfg.target == kernel::arch::aarch32) // RAM from physBase 0x40000000, pptr = paddr + 0x60000000
         return {{{0x40000000, 20, false}, {0x40200000, 21, false}, {0x40400000, 18, false}, {0x10000000, 24, true}}};

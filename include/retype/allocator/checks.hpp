@@ -15,8 +15,11 @@
 
 namespace retype {
 
-template <allocator_config C, std::size_t SlotCapacity>
+/// Options: anything with a `static constexpr allocator_config config`
+/// (allocator_options): a type, so that diagnostics name it.
+template <class Options, std::size_t SlotCapacity>
 struct request_checks {
+    static constexpr allocator_config C = Options::config;
     static constexpr kernel::arch_traits arch = kernel::traits(C.target);
     static constexpr std::array<detail::type_info, detail::object_types> types = detail::type_table(C.target);
 

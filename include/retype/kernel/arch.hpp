@@ -57,7 +57,7 @@ inline constexpr std::uint64_t platform_default = ~std::uint64_t{0};
 
 /// Kernel build configuration that changes what the model answers. Every field
 /// has seL4's default; zero in a "0 = default" field means "the architecture's
-/// default". A structural aggregate, so it can be a template argument.
+/// default". A structural aggregate; target<> takes one by reference (kernel/configs.hpp).
 struct config {
     arch target = arch::x86_64;
     std::uint8_t tcb_bits = 0;                 // 0: the architecture's default TCB size (x86_64: 12 when XSAVE >= 832)

@@ -1,7 +1,7 @@
 // retype: the canonical allocator configuration. Every option of an option pack
 // (target, align_on, split, granule, capacities, free_list) writes one field of
-// this structural aggregate, so that any order of the same options names the same
-// type: basic_allocator<allocator_config{...}, Backend>.
+// this aggregate (allocator_options<...>::config, policy/options.hpp): what the
+// allocator's members read. The allocator's type is named by the options.
 #pragma once
 
 #include <retype/kernel/arch.hpp>
