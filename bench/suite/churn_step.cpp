@@ -38,29 +38,37 @@ constexpr std::size_t churn_length = 20000;
 using speed_caps = caps<16384, 8192, 32768>;
 using vmm_caps = caps<16384, 8192, (std::size_t{1} << 19) + 32768>;
 
-/// One pass of the steps, then everything freed. Returns false on a failed free.
+/// The live handles: a stack of fixed capacity (one entry per step at most),
+/// so that the harness's own work is the same few instructions whatever the
+/// compiler inlines around the allocator (a vector's push_back was inlined
+/// for one allocator and called for another, which moved its count by ~12).
+template <class Handle>
+struct live_set {
+    std::unique_ptr<Handle[]> v;
+    std::size_t n = 0;
+    explicit live_set(std::size_t cap) : v(new Handle[cap]) {}
+};
+
+/// One pass of the steps. Returns false on a failed free.
 template <class Adapter>
-bool pass(Adapter& a, const std::vector<churn_step>& steps, std::vector<typename Adapter::handle>& live) {
+bool pass(Adapter& a, const std::vector<churn_step>& steps, live_set<typename Adapter::handle>& live) {
     for (const churn_step& c : steps) {
         if (c.allocate) {
             auto h = a.alloc(c.what);
-            if (h) live.push_back(*h);
-        } else if (!live.empty()) {
-            const std::size_t i = c.victim % live.size();
-            if (!a.free(live[i])) return false;
-            live[i] = live.back();
-            live.pop_back();
+            if (h) live.v[live.n++] = *h;
+        } else if (live.n != 0) {
+            const std::size_t i = c.victim % live.n;
+            if (!a.free(live.v[i])) return false;
+            live.v[i] = live.v[--live.n];
         }
     }
     return true;
 }
 
 template <class Adapter>
-bool teardown(Adapter& a, std::vector<typename Adapter::handle>& live) {
-    while (!live.empty()) {
-        if (!a.free(live.back())) return false;
-        live.pop_back();
-    }
+bool teardown(Adapter& a, live_set<typename Adapter::handle>& live) {
+    while (live.n != 0)
+        if (!a.free(live.v[--live.n])) return false;
     return true;
 }
 
@@ -100,8 +108,7 @@ int run(std::string_view workload) {
         return 2;
     }
     const auto steps = churn_steps(churn_length);
-    std::vector<typename Adapter::handle> live;
-    live.reserve(steps.size());
+    live_set<typename Adapter::handle> live(steps.size());
     if (!pass(*a, steps, live) || !teardown(*a, live)) return 4;
     CALLGRIND_START_INSTRUMENTATION;
     const bool ok = pass(*a, steps, live);

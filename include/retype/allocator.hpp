@@ -227,14 +227,8 @@ public:
     [[nodiscard]] constexpr result<allocation> allocate(const request& r) noexcept {
         if (checks::fixed_size(r.type) && r.size_bits != 0) return failure(invalid_argument(1));
         if (r.paddr && r.count != 1) return failure(invalid_argument(2));
-        if constexpr (has_fast_path) {
-            if (r.count == 1 && !r.paddr)
-                if (const detail::fast_hit h = detail::fast_path::find(*this, r.type, r.size_bits, r.mem);
-                    h.block != no_index)
-                    return detail::fast_path::allocate(*this, r.type, r.size_bits, h, false);
-        }
-        return detail::planned_path::allocate(*this, r.type, r.size_bits, r.count, r.mem, false, r.paddr.has_value(),
-                                              r.paddr.value_or(0));
+        return detail::fast_path::request(*this, r.type, r.size_bits, r.count, r.mem, r.paddr.has_value(),
+                                          r.paddr.value_or(0));
     }
 
     /// `count` objects of `type` (size_bits for untyped, CNode, SchedContext)
@@ -242,13 +236,7 @@ public:
     /// size_bits on a fixed-size type is ignored (as the kernel ignores it).
     [[nodiscard]] constexpr result<allocation> allocate(kernel::object_type type, std::uint64_t size_bits = 0,
                                                         std::uint64_t count = 1, memory mem = memory::ram) noexcept {
-        if constexpr (has_fast_path) {
-            if (count == 1)
-                if (const detail::fast_hit h = detail::fast_path::find(*this, type, size_bits, mem);
-                    h.block != no_index)
-                    return detail::fast_path::allocate(*this, type, size_bits, h, false);
-        }
-        return detail::planned_path::allocate(*this, type, size_bits, count, mem, false, false, 0);
+        return detail::fast_path::request(*this, type, size_bits, count, mem, false, 0);
     }
 
     /// One object of `type` at physical address `at` (RAM or device, as `mem`
@@ -260,7 +248,7 @@ public:
     /// behind the untyped's watermark).
     [[nodiscard]] constexpr result<allocation> allocate_at(kernel::object_type type, std::uint64_t size_bits,
                                                            kernel::paddr_t at, memory mem = memory::ram) noexcept {
-        return detail::planned_path::allocate(*this, type, size_bits, 1, mem, false, true, at);
+        return detail::fast_path::request(*this, type, size_bits, 1, mem, true, at);
     }
 
     /// Physically contiguous frames of the granule covering `bytes` (a multiple
@@ -389,11 +377,6 @@ private:
     friend struct detail::bootinfo_ops; // add_slots, add_untyped, reset (allocator/bootinfo_ops.hpp)
     friend struct detail::fast_path;    // one object from an exact-size block (allocator/fast_path.hpp)
     friend struct detail::planned_path; // every other request (allocator/planned_path.hpp)
-    /// Does the strategy answer a request from an exact-size free block without a plan (halving)?
-    static constexpr bool has_fast_path = requires(Strategy & s, state_type& st) {
-        { s.exact_block(st, false, 0u) } -> std::same_as<std::uint32_t>;
-        s.commit_exact(st, std::uint32_t{0}, std::uint32_t{0}, 0u);
-    };
 
     state_type st_;
     [[no_unique_address]] Strategy strategy_{};

@@ -1,10 +1,11 @@
-// The halving strategies' fast path (basic_allocator::allocate_exact): one
-// object from a free block of exactly its size costs one retype and a commit,
-// without a plan. It must leave the allocator exactly as the planned path
-// would, in success and in every failure. The planned path is reached for the
-// same request with allocate_at on the block's own address (a request at an
-// address never takes the fast path), so each case runs twice, once per path,
-// and compares the snapshots; the expected values are derived by hand.
+// The halving strategies' fast path (allocator/fast_path.hpp): one object from
+// a free block of exactly its size, anywhere or at its address, costs one
+// retype and a commit, without a plan. It must leave the allocator exactly as
+// the planned path would, in success and in every failure. The planned path is
+// the same strategy with its fast-path members hidden (planned_only), so each
+// case runs on both and compares results and snapshots; the expected values
+// are derived by hand. A seeded random sequence of every kind of request then
+// compares the two after every call.
 //
 // The layout (every case): a 16 KiB untyped at 0x100000 in slot 1, slots from 8.
 // The first 4 KiB frame halves 2^14 into 2^13 halves (slots 8, 9), then the
@@ -17,7 +18,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <memory>
+#include <utility>
+#include <vector>
 
 using namespace retype;
 using kernel::object_type;
@@ -60,15 +64,44 @@ static_assert(backend::backend<shifting>);
 template <class Split, class B>
 using alloc_t = allocator<B, target<x86>, split<Split>, max_untypeds<16>, max_slots<16>, max_allocations<8>>;
 
+/// The same strategy without its fast-path members: every request takes the
+/// planned path. The reference the fast path is compared with. (A member, not
+/// a private base: g++ 12 mis-evaluates the latter in constant expressions.)
+template <class S>
+struct planned_only {
+    static constexpr split_kind value = S::value;
+#define RETYPE_FORWARD(name)                                                                                           \
+    template <class... T>                                                                                              \
+    constexpr decltype(auto) name(T&&... a) noexcept {                                                                 \
+        return s.name(std::forward<T>(a)...);                                                                          \
+    }
+    RETYPE_FORWARD(adopt)
+    RETYPE_FORWARD(plan)
+    RETYPE_FORWARD(commit)
+    RETYPE_FORWARD(undone)
+    RETYPE_FORWARD(free)
+    RETYPE_FORWARD(reset)
+    RETYPE_FORWARD(plan_reserve)
+    RETYPE_FORWARD(commit_reserve)
+    RETYPE_FORWARD(unreserve)
+#undef RETYPE_FORWARD
+    S s;
+};
+template <class Split, class B>
+using planned_t =
+    allocator<B, target<x86>, split<planned_only<Split>>, max_untypeds<16>, max_slots<16>, max_allocations<8>>;
+static_assert(detail::fast_at_strategy_for<buddy, alloc_t<buddy, backend::null_backend>::state_type>);
+static_assert(!detail::fast_strategy_for<planned_only<buddy>, planned_t<buddy, backend::null_backend>::state_type>);
+
 /// The layout above, with `slots` slots; false if a setup call failed.
 template <class A>
 constexpr bool setup(A& a, std::uint64_t slots = 16) {
     return a.add_slots(first_slot, slots) && a.add_untyped(1, base, 14, false) && a.allocate(object_type::frame_4k);
 }
-/// The second frame, by either path.
+/// The second frame, anywhere or at the exact block's address.
 template <class A>
-constexpr result<allocation> second_frame(A& a, bool fast) {
-    return fast ? a.allocate(object_type::frame_4k) : a.allocate_at(object_type::frame_4k, 0, exact);
+constexpr result<allocation> second_frame(A& a, bool at) {
+    return at ? a.allocate_at(object_type::frame_4k, 0, exact) : a.allocate(object_type::frame_4k);
 }
 
 // Success: the same allocation and the same state by both paths. By hand: the
@@ -77,17 +110,21 @@ constexpr result<allocation> second_frame(A& a, bool fast) {
 template <class Split>
 constexpr bool fast_matches_planned() {
     backend::null_backend nb;
-    alloc_t<Split, backend::null_backend> fast(nb);
-    alloc_t<Split, backend::null_backend> planned(nb);
-    if (!setup(fast) || !setup(planned)) return false;
-    auto f = second_frame(fast, true);
-    auto p = second_frame(planned, false);
-    if (!f || !p || !(*f == *p)) return false;
-    if (f->paddr != exact || f->untyped != 11 || f->slot != 13 || f->retypes != 1 || f->object_bits != 12 ||
-        f->id.index != 1 || f->count != 1 || f->device)
-        return false;
-    return fast.snapshot() == planned.snapshot() && fast.free(f->id) && planned.free(p->id) &&
-           fast.snapshot() == planned.snapshot();
+    for (bool at : {false, true}) {
+        alloc_t<Split, backend::null_backend> fast(nb);
+        planned_t<Split, backend::null_backend> planned(nb);
+        if (!setup(fast) || !setup(planned)) return false;
+        auto f = second_frame(fast, at);
+        auto p = second_frame(planned, at);
+        if (!f || !p || !(*f == *p)) return false;
+        if (f->paddr != exact || f->untyped != 11 || f->slot != 13 || f->retypes != 1 || f->object_bits != 12 ||
+            f->id.index != 1 || f->count != 1 || f->device)
+            return false;
+        if (!(fast.snapshot() == planned.snapshot()) || !fast.free(f->id) || !planned.free(p->id) ||
+            !(fast.snapshot() == planned.snapshot()))
+            return false;
+    }
+    return true;
 }
 static_assert(fast_matches_planned<buddy>());
 static_assert(fast_matches_planned<binary_search>());
@@ -95,27 +132,28 @@ static_assert(fast_matches_planned<binary_search>());
 // The other requests the fast path serves (allocator/fast_path.hpp): a
 // variable-size object (an untyped of 2^12, a CNode of radix 7: 2^(7 + 5)
 // bytes on x86_64) and the request API (objects::, designated initialisers).
-// Each takes the block at 0x101000 by the fast path and, by allocate_at on
-// that address, by the planned path: the same allocation and the same state.
+// Each takes the block at 0x101000 by the fast path (anywhere, and at its
+// address) and by the planned path (planned_only): the same allocation and
+// the same state.
 template <class Split>
 constexpr bool other_requests_match() {
     backend::null_backend nb;
-    for (int which = 0; which < 3; ++which) {
+    for (int which = 0; which < 6; ++which) {
         alloc_t<Split, backend::null_backend> fast(nb);
-        alloc_t<Split, backend::null_backend> planned(nb);
+        planned_t<Split, backend::null_backend> planned(nb);
         if (!setup(fast) || !setup(planned)) return false;
-        result<allocation> f = failure(invalid_argument(9));
-        result<allocation> p = failure(invalid_argument(9));
-        if (which == 0) {
-            f = fast.allocate(object_type::untyped, 12);
-            p = planned.allocate_at(object_type::untyped, 12, exact);
-        } else if (which == 1) {
-            f = fast.allocate(objects::cnode(7));
-            p = planned.allocate(objects::cnode(7).at(exact));
-        } else {
-            f = fast.allocate(request{.type = object_type::frame_4k});
-            p = planned.allocate(request{.type = object_type::frame_4k, .paddr = exact});
-        }
+        const bool at = which >= 3;
+        auto run = [&](auto& a) -> result<allocation> {
+            switch (which % 3) {
+            case 0: return at ? a.allocate_at(object_type::untyped, 12, exact) : a.allocate(object_type::untyped, 12);
+            case 1: return a.allocate(at ? objects::cnode(7).at(exact) : objects::cnode(7));
+            default:
+                return at ? a.allocate(request{.type = object_type::frame_4k, .paddr = exact})
+                          : a.allocate(request{.type = object_type::frame_4k});
+            }
+        };
+        auto f = run(fast);
+        auto p = run(planned);
         if (!f || !p || !(*f == *p) || f->paddr != exact || f->object_bits != 12 || f->retypes != 1) return false;
         if (!(fast.snapshot() == planned.snapshot())) return false;
     }
@@ -253,18 +291,20 @@ TYPED_TEST(FastPath, NoSlotFallsBackWithTheSameError) {
 // stranded and the block withheld, again as by the planned path; the next
 // frame then halves the 2^13 block at 0x102000 instead.
 TYPED_TEST(FastPath, MispredictedUndoesAsPlanned) {
-    for (std::uint64_t refused : {0u, 2u}) {
+    for (int k = 0; k < 4; ++k) {
+        const std::uint64_t refused = k % 2 ? 2u : 0u;
+        const bool at = k >= 2;
         shifting fb;
         shifting pb;
         auto fast = std::make_unique<alloc_t<TypeParam, shifting>>(fb);
-        auto planned = std::make_unique<alloc_t<TypeParam, shifting>>(pb);
+        auto planned = std::make_unique<planned_t<TypeParam, shifting>>(pb);
         ASSERT_TRUE(setup(*fast));
         ASSERT_TRUE(setup(*planned));
         const auto before = fast->snapshot();
         fb.report = pb.report = 0x108000;
         fb.refuse_deletes = pb.refuse_deletes = refused;
-        auto f = second_frame(*fast, true);
-        auto p = second_frame(*planned, false);
+        auto f = second_frame(*fast, at);
+        auto p = second_frame(*planned, at);
         ASSERT_FALSE(f);
         ASSERT_FALSE(p);
         EXPECT_TRUE(f.error() == p.error());
@@ -293,6 +333,82 @@ TYPED_TEST(FastPath, MispredictedUndoesAsPlanned) {
             EXPECT_NE(next->slot, 13u);
         }
     }
+}
+
+// Random requests of every kind, the same on both: anywhere and at addresses
+// (aligned or not, inside and outside the untypeds, RAM and device), counts
+// of 1 and more, frees of live and stale ids. After every call the two
+// results and the two snapshots must be equal. 3,000 calls per strategy, with
+// the small tables of alloc_t, so that exhaustion errors are reached too.
+TYPED_TEST(FastPath, RandomRequestsMatchThePlannedPath) {
+    backend::null_backend nb;
+    auto fast = std::make_unique<alloc_t<TypeParam, backend::null_backend>>(nb);
+    auto planned = std::make_unique<planned_t<TypeParam, backend::null_backend>>(nb);
+    ASSERT_TRUE(fast->add_slots(first_slot, 16) && planned->add_slots(first_slot, 16));
+    ASSERT_TRUE(fast->add_untyped(1, base, 16, false) && planned->add_untyped(1, base, 16, false));
+    ASSERT_TRUE(fast->add_untyped(2, 0x200000, 14, true) && planned->add_untyped(2, 0x200000, 14, true));
+    constexpr object_type types[] = {object_type::frame_4k, object_type::endpoint, object_type::tcb,
+                                     object_type::untyped,  object_type::cnode,    object_type::page_table,
+                                     object_type::frame_2m};
+    std::uint64_t state = 0x9e3779b97f4a7c15u;
+    auto next = [&state](std::uint64_t n) {
+        state = state * 6364136223846793005u + 1442695040888963407u;
+        return (state >> 33) % n;
+    };
+    std::vector<allocation> ids;   // live (and some stale) allocations
+    std::vector<allocation> freed; // what was freed: asked for again at its address, as a VMM re-maps a device page
+    std::size_t anywhere = 0, at_address = 0; // successes of each kind
+    for (int i = 0; i < 3000; ++i) {
+        const std::uint64_t op = next(10);
+        if (op < 3 && !ids.empty()) {
+            const std::size_t k = next(ids.size());
+            auto f = fast->free(ids[k].id);
+            auto p = planned->free(ids[k].id);
+            ASSERT_EQ(f.has_value(), p.has_value()) << "call " << i;
+            if (!f) {
+                EXPECT_TRUE(f.error() == p.error()) << "call " << i;
+            } else if (ids[k].count == 1) {
+                freed.push_back(ids[k]);
+            }
+            if (next(4) != 0) { // keep some stale ids
+                ids[k] = ids.back();
+                ids.pop_back();
+            }
+        } else {
+            object_type ty = types[next(std::size(types))];
+            std::uint64_t size_bits = ty == object_type::untyped ? 4 + next(12)
+                                      : ty == object_type::cnode ? 1 + next(8)
+                                                                 : 0;
+            memory mem = next(5) == 0 ? memory::device : memory::ram;
+            const std::uint64_t count = next(6) == 0 ? 1 + next(3) : 1;
+            const kernel::paddr_t region = mem == memory::device ? 0x200000 : base;
+            kernel::paddr_t at = region + (next(8) == 0 ? next(0x20000) : next(32) << 12);
+            const bool fixed = op >= 7;
+            if (fixed && !freed.empty() && next(2) == 0) { // the same object again where it was
+                const allocation& g = freed[next(freed.size())];
+                ty = g.type;
+                size_bits = g.size_bits;
+                mem = g.device ? memory::device : memory::ram;
+                at = g.paddr;
+            }
+            auto f = fixed ? fast->allocate_at(ty, size_bits, at, mem) : fast->allocate(ty, size_bits, count, mem);
+            auto p =
+                fixed ? planned->allocate_at(ty, size_bits, at, mem) : planned->allocate(ty, size_bits, count, mem);
+            ASSERT_EQ(f.has_value(), p.has_value()) << "call " << i;
+            if (f) {
+                EXPECT_TRUE(*f == *p) << "call " << i;
+                ids.push_back(*f);
+                ++(fixed ? at_address : anywhere);
+            } else {
+                EXPECT_TRUE(f.error() == p.error()) << "call " << i;
+            }
+        }
+        ASSERT_TRUE(fast->snapshot() == planned->snapshot()) << "call " << i;
+    }
+    // The sequence did allocate both ways, not only fail.
+    std::printf("anywhere %zu, at an address %zu\n", anywhere, at_address);
+    EXPECT_GT(anywhere, 200u);
+    EXPECT_GT(at_address, 50u);
 }
 
 } // namespace

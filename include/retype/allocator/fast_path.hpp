@@ -1,11 +1,12 @@
-// retype allocator: the fast path, one component. A request for one object,
-// not at an address, whose checks pass and for which the strategy has a free
-// block of exactly the object's size (a halving strategy's exact_block), is
-// served without a plan: one table lookup for the checks, one bit test and one
-// list front for the block, one slot from the cache, one retype, then the
-// record and the block's descriptor. basic_allocator's allocate() members try
-// it first and fall back to the planned path, which serves every other request
-// (and would choose the same block and slot for this one).
+// retype allocator: the fast path, one component. A request for one object
+// whose checks pass and for which the strategy has a free block of exactly the
+// object's size is served without a plan: one table lookup for the checks, the
+// block (anywhere: one bit test and one list front, a halving strategy's
+// exact_block; at an address: the descent to the block that holds it,
+// exact_block_at), one slot from the cache, one retype, then the record and
+// the block's descriptor. basic_allocator's allocate() and allocate_at() enter
+// here (request()) and fall back to the planned path, which serves every other
+// request (and would choose the same block and slot for this one).
 //
 // What it keeps: the checks are the planned path's for this request (an input
 // the checks refuse, a full record table or an undo that could not finish
@@ -14,8 +15,9 @@
 // object the backend reports elsewhere is undone as the planned path undoes it
 // (tests/policy/fast_path.test.cpp compares the two paths' snapshots).
 //
-// Complexity: find, allocate: O(1) (a slot from the runs when the cache is
-// empty: slot_manager.hpp's take).
+// Complexity: find, allocate: O(1); find_at: the strategy's exact_block_at
+// (halving: O(U) for the root + O(W) descent); a slot from the runs when the
+// cache is empty: slot_manager.hpp's take.
 #pragma once
 
 #include <retype/allocator/executor.hpp>
@@ -24,6 +26,7 @@
 #include <retype/error.hpp>
 #include <retype/result.hpp>
 
+#include <concepts>
 #include <cstdint>
 #include <utility>
 
@@ -36,15 +39,65 @@ struct fast_hit {
     slot_take slot{};
 };
 
+/// Does strategy S serve one object from an exact-size free block without a
+/// plan (docs/concepts.md, "Optional, for the fast path")? And at an address?
+template <class S, class St>
+concept fast_strategy_for = requires(S& s, St& st) {
+    { s.exact_block(st, false, 0u) } -> std::same_as<std::uint32_t>;
+    s.commit_exact(st, std::uint32_t{0}, std::uint32_t{0}, 0u);
+};
+template <class S, class St>
+concept fast_at_strategy_for = fast_strategy_for<S, St> && requires(S& s, St& st, kernel::paddr_t at) {
+    { s.exact_block_at(st, false, 0u, at) } -> std::same_as<std::uint32_t>;
+    s.commit_exact_at(st, std::uint32_t{0}, std::uint32_t{0}, 0u);
+};
+
 struct fast_path {
+    /// count objects of type, anywhere or at `at` (fixed): by the fast path
+    /// when the strategy has one and the request is its own, else by the
+    /// planned path (planned_path.hpp), which reports every error.
+    // Inlined by force: the anywhere case is the hot path of every caller;
+    // the at-address case (a descent) is a call of its own.
+    template <class A>
+    [[nodiscard, gnu::always_inline]] static constexpr result<allocation>
+    request(A& a, kernel::object_type type, std::uint64_t size_bits, std::uint64_t count, memory mem, bool fixed,
+            kernel::paddr_t at) noexcept {
+        using S = typename A::strategy_type;
+        using St = typename A::state_type;
+        if constexpr (fast_strategy_for<S, St>) {
+            if (count == 1 && !fixed)
+                if (const fast_hit h = find(a, type, size_bits, mem, false, 0); h.block != no_index)
+                    return allocate<false>(a, type, size_bits, h);
+        }
+        if constexpr (fast_at_strategy_for<S, St>) {
+            if (count == 1 && fixed) return request_at(a, type, size_bits, mem, at);
+        }
+        return planned_path::allocate(a, type, size_bits, count, mem, false, fixed, at);
+    }
+
+private:
+    template <class A>
+    [[nodiscard]] static constexpr result<allocation>
+    request_at(A& a, kernel::object_type type, std::uint64_t size_bits, memory mem, kernel::paddr_t at) noexcept {
+        if (const fast_hit h = find(a, type, size_bits, mem, true, at); h.block != no_index)
+            return allocate<true>(a, type, size_bits, h);
+        return planned_path::allocate(a, type, size_bits, 1, mem, false, true, at);
+    }
+
     /// The block and the slot for one object of `type`, or a hit whose block
     /// is no_index (and no change) when the request is not the fast path's.
     template <class A>
-    [[nodiscard, gnu::always_inline]] static constexpr fast_hit find(A& a, kernel::object_type type,
-                                                                     std::uint64_t size_bits, memory mem) noexcept {
+    [[nodiscard, gnu::always_inline]] static constexpr fast_hit
+    find(A& a, kernel::object_type type, std::uint64_t size_bits, memory mem, bool fixed, kernel::paddr_t at) noexcept {
         const unsigned bits = A::checks::exact_bits(type, size_bits, mem);
         if (bits == A::checks::no_bits || a.st_.rec.available() == 0 || a.stranded_.overflowed()) return {};
-        const std::uint32_t bi = a.strategy_.exact_block(a.st_, mem == memory::device, bits);
+        const bool device = mem == memory::device;
+        std::uint32_t bi = no_index;
+        if constexpr (fast_at_strategy_for<typename A::strategy_type, typename A::state_type>)
+            bi = fixed ? a.strategy_.exact_block_at(a.st_, device, bits, at)
+                       : a.strategy_.exact_block(a.st_, device, bits);
+        else
+            bi = a.strategy_.exact_block(a.st_, device, bits);
         slot_take t; // NOLINT(cppcoreguidelines-pro-type-member-init): written by the take that succeeds
         if (bi == no_index || !(a.st_.slots.take_cached_single(t) || a.st_.slots.take(1, t))) return {};
         return fast_hit{bi, bits, t};
@@ -53,9 +106,9 @@ struct fast_path {
     /// One object from h (find()'s): one retype; then the record and the
     /// block's descriptor. On a refused retype the slot goes back where it
     /// came from and nothing else has changed.
-    template <class A>
+    template <bool At, class A>
     [[nodiscard]] static constexpr result<allocation> allocate(A& a, kernel::object_type type, std::uint64_t size_bits,
-                                                               const fast_hit& h, bool range) noexcept {
+                                                               const fast_hit& h) noexcept {
         auto& st = a.st_;
         const untyped_desc& u = st.ut[h.block];
         auto r = st.backend->untyped_retype(backend::retype_call{u.slot, type, size_bits, h.slot.first, 1});
@@ -67,7 +120,7 @@ struct fast_path {
         if (r->paddr_known && r->paddr != u.paddr) return mispredicted(a, type, size_bits, h, r->paddr);
         const std::uint32_t ri = st.rec.take();
         record& rec = st.rec[ri];
-        rec.range = range;
+        rec.range = false;
         rec.untyped = h.block;
         rec.type = type;
         rec.size_bits = size_bits;
@@ -77,14 +130,16 @@ struct fast_path {
         rec.paddr = u.paddr;
         rec.pad_slot = 0;
         rec.pad_count = 0;
-        a.strategy_.commit_exact(st, h.block, ri, h.bits);
+        if constexpr (At)
+            a.strategy_.commit_exact_at(st, h.block, ri, h.bits);
+        else
+            a.strategy_.commit_exact(st, h.block, ri, h.bits);
         // Built in place: no copy of the allocation on the way out.
         return result<allocation>(std::in_place, allocation_id{ri, rec.generation}, u.slot, h.slot.first,
                                   std::uint64_t{1}, type, size_bits, static_cast<std::uint8_t>(h.bits), u.paddr,
                                   u.device, std::uint32_t{1});
     }
 
-private:
     /// The one retype made its object elsewhere: the planned path's undo
     /// (delete the cap, tried twice; a refusal strands the slot), through a
     /// plan of that one step. Rare, so its cost does not matter.
