@@ -96,11 +96,7 @@ public:
     [[gnu::always_inline]] constexpr void commit_exact(St& st, std::uint32_t bi, std::uint32_t ri,
                                                        unsigned bits) noexcept {
         st.ut.unlist_front(bi);
-        detail::untyped_desc& b = st.ut[bi];
-        b.state = detail::ustate::holding;
-        b.holder = ri;
-        b.children = 1;
-        b.used = std::uint64_t{1} << bits;
+        hold_one(st.ut[bi], ri, bits);
     }
 
     /// The fast path's lookup at an address (one object of 2^bits at `at`):
@@ -128,11 +124,7 @@ public:
     template <class St>
     constexpr void commit_exact_at(St& st, std::uint32_t bi, std::uint32_t ri, unsigned bits) noexcept {
         st.ut.unlist(bi);
-        detail::untyped_desc& b = st.ut[bi];
-        b.state = detail::ustate::holding;
-        b.holder = ri;
-        b.children = 1;
-        b.used = std::uint64_t{1} << bits;
+        hold_one(st.ut[bi], ri, bits);
     }
 
     /// Plans q from free block bi (of at least need_bits): the halvings down to
@@ -276,6 +268,15 @@ public:
     }
 
 private:
+    /// Block b, off its list, holds record ri's one object of 2^bits.
+    [[gnu::always_inline]] static constexpr void hold_one(detail::untyped_desc& b, std::uint32_t ri,
+                                                          unsigned bits) noexcept {
+        b.state = detail::ustate::holding;
+        b.holder = ri;
+        b.children = 1;
+        b.used = std::uint64_t{1} << bits;
+    }
+
     /// Makes the halves of p's halvings, lists each half not kept (keeps it
     /// reserved, off the lists, inside a reservation) and returns the final block.
     template <class St>
