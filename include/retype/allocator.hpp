@@ -56,6 +56,7 @@
 #include <retype/allocator/types.hpp>
 #include <retype/allocator/untyped_table.hpp>
 #include <retype/backend/concept.hpp>
+#include <retype/invariant.hpp>
 #include <retype/kernel/arch.hpp>
 #include <retype/kernel/object_type.hpp>
 #include <retype/policy/array_free_list.hpp>
@@ -120,7 +121,7 @@ public:
     static constexpr std::size_t allocation_capacity = C.max_allocations ? C.max_allocations : C.max_untypeds;
     static constexpr std::size_t slot_capacity = C.max_slots;
     /// Freed single slots and pairs go first to two small LIFO caches.
-    static constexpr std::size_t slot_cache_capacity = 16;
+    static constexpr std::size_t slot_cache_capacity = 32;
     /// Free slot runs that can exist at once. Every used slot belongs to one
     /// owner whose slots are consecutive: a record (its objects, after its
     /// paddings), a half's descriptor (one slot), a cached entry, or a stranded
@@ -154,7 +155,7 @@ public:
         /// n consecutive slots for plan p, recorded in it. Error: slots_exhausted
         /// (value = n, limit = free slots as the caller saw them, before this plan).
         [[nodiscard]] constexpr result<backend::slot_t> take_slots(call_plan& p, std::uint64_t n) noexcept {
-            Expects(p.takes_n < p.takes.size());
+            RETYPE_INVARIANT(p.takes_n < p.takes.size());
             detail::slot_take& t = p.takes[p.takes_n];
             if (!slots.take(n, t)) {
                 std::uint64_t reserved = 0;

@@ -24,6 +24,7 @@
 #include <retype/allocator/untyped_table.hpp>
 #include <retype/error.hpp>
 #include <retype/error_format.hpp>
+#include <retype/invariant.hpp>
 #include <retype/result.hpp>
 
 // the constexpr kernel model

@@ -8,6 +8,7 @@
 #include <retype/allocator/slot_manager.hpp>
 #include <retype/allocator/stranded.hpp>
 #include <retype/allocator/untyped_table.hpp>
+#include <retype/invariant.hpp>
 #include <retype/policy/array_free_list.hpp>
 
 #include <gtest/gtest.h>
@@ -15,6 +16,13 @@
 #include <array>
 
 using namespace retype;
+
+// The test builds (Debug: no NDEBUG) check retype's internal invariants
+// (RETYPE_INVARIANT), so a broken invariant fails a test instead of going
+// unnoticed; release builds compile them out (include/retype/invariant.hpp).
+#if !defined(NDEBUG)
+static_assert(RETYPE_CHECK_INVARIANTS == 1);
+#endif
 
 namespace {
 // Reservations [0x10000, 0x20000) and [0x30000, 0x33000) of root 0 at base 0

@@ -14,7 +14,9 @@ inline constexpr kernel::config x86{.target = kernel::arch::x86_64};
 inline constexpr kernel::config a32{.target = kernel::arch::aarch32};
 inline constexpr kernel::config rv{.target = kernel::arch::riscv64, .mcs = true};
 
-using small_model = backend::model<256, 512>;
+// Nodes: every cap the allocator can make (448 slots) and the bootinfo
+// untypeds, so the model never runs out before the allocator does.
+using small_model = backend::model<512, 512>;
 
 template <const kernel::config& Cfg, class Split, class Align, class FreeList>
 struct composition {

@@ -47,17 +47,18 @@ constexpr bool runs_scenario() {
     if (!(a.snapshot() == before) || !(m == mb)) return false;
     if (!a.free(f1->id)) return false;
     auto s1 = a.snapshot();
-    if (s1.slot_runs_n != 0 || s1.singles.n != 1 || s1.singles.entries[0] != 8 || s1.pairs.n != 0) return false;
+    if (s1.slot_runs_n != 0 || s1.singles.n != 1 || s1.singles.entries[0] != 108 || s1.pairs.n != 0) return false;
     if (!a.free(f2->id)) return false;
     auto s2 = a.snapshot();
-    if (s2.slot_runs_n != 0 || s2.singles.n != 2 || s2.singles.entries[1] != 9 || s2.pairs.n != 4) return false;
-    if (s2.pairs.entries[0] != 6 || s2.pairs.entries[1] != 4 || s2.pairs.entries[2] != 2 || s2.pairs.entries[3] != 0)
+    if (s2.slot_runs_n != 0 || s2.singles.n != 2 || s2.singles.entries[1] != 109 || s2.pairs.n != 4) return false;
+    if (s2.pairs.entries[0] != 106 || s2.pairs.entries[1] != 104 || s2.pairs.entries[2] != 102 ||
+        s2.pairs.entries[3] != 100)
         return false;
     if (a.stats().slots != 0 || a.free_bytes() != 0x10000) return false;
     auto f3 = a.allocate(object_type::frame_4k);
     if (!f3 || f3->slot != 109 || f3->paddr != 0x100000 || f3->untyped != 106) return false;
     auto s3 = a.snapshot();
-    return s3.pairs.n == 0 && s3.singles.n == 1 && s3.singles.entries[0] == 8 && a.stats().slots == 9;
+    return s3.pairs.n == 0 && s3.singles.n == 1 && s3.singles.entries[0] == 108 && a.stats().slots == 9;
 }
 static_assert(runs_scenario());
 
@@ -95,21 +96,25 @@ constexpr bool middle_scenario() {
 }
 static_assert(middle_scenario());
 
-// The caches are bounded: 20 frames from 20 separate 4 KiB untypeds take
-// slots 100..119; freed in that order, the first 16 fill the singles cache and
-// the last 4 (offsets 16..19) go to the runs, coalesced into {16, 4}. A new
-// frame takes the newest cached single (offset 15, slot 115).
-using many_model_t = backend::model<64, 128>;
-using many_t = allocator<many_model_t, target<x86>, split<buddy>, free_list<array>, max_untypeds<32>, max_slots<20>,
-                         max_allocations<24>>;
+// The caches are bounded (K = slot_cache_capacity entries each): K + 4 frames
+// from K + 4 separate 4 KiB untypeds take slots 100 .. 100 + K + 3; freed in
+// that order, the first K fill the singles cache and the last 4 (offsets K ..
+// K + 3) go to the runs, coalesced into {K, 4}. A new frame takes the newest
+// cached single (offset K - 1, slot 100 + K - 1).
+using many_model_t = backend::model<128, 256>;
+constexpr std::uint64_t cache_k = 32;
+constexpr std::uint64_t many_n = cache_k + 4;
+using many_t = allocator<many_model_t, target<x86>, split<buddy>, free_list<array>, max_untypeds<64>, max_slots<many_n>,
+                         max_allocations<many_n + 4>>;
+static_assert(many_t::slot_cache_capacity == cache_k);
 constexpr bool overflow_scenario() {
     many_model_t m(x86);
     many_t a(m);
-    if (!a.add_slots(100, 20)) return false;
-    for (std::uint64_t i = 0; i < 20; ++i)
+    if (!a.add_slots(100, many_n)) return false;
+    for (std::uint64_t i = 0; i < many_n; ++i)
         if (!a.add_untyped(1 + i, 0x300000 + 0x1000 * i, 12, false)) return false;
-    allocation f[20]{};
-    for (std::uint64_t i = 0; i < 20; ++i) {
+    allocation f[many_n]{};
+    for (std::uint64_t i = 0; i < many_n; ++i) {
         auto r = a.allocate(object_type::frame_4k);
         if (!r || r->slot != 100 + i) return false;
         f[i] = *r;
@@ -117,10 +122,10 @@ constexpr bool overflow_scenario() {
     for (auto& x : f)
         if (!a.free(x.id)) return false;
     auto s = a.snapshot();
-    if (s.singles.n != many_t::slot_cache_capacity || s.slot_runs_n != 1) return false;
-    if (!(s.slot_runs[0] == many_t::slot_run{16, 4}) || a.stats().slots != 0) return false;
+    if (s.singles.n != cache_k || s.slot_runs_n != 1) return false;
+    if (!(s.slot_runs[0] == many_t::slot_run{cache_k, 4}) || a.stats().slots != 0) return false;
     auto g = a.allocate(object_type::frame_4k);
-    return g && g->slot == 115;
+    return g && g->slot == 100 + cache_k - 1;
 }
 static_assert(overflow_scenario());
 

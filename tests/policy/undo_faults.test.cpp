@@ -33,10 +33,10 @@ std::vector<backend::slot_t> free_slots(const A& a) {
     std::vector<backend::slot_t> out;
     for (std::size_t i = 0; i < s.slot_runs_n; ++i)
         for (std::uint64_t k = 0; k < s.slot_runs[i].count; ++k) out.push_back(s.slot_base + s.slot_runs[i].first + k);
-    for (std::size_t i = 0; i < s.singles.n; ++i) out.push_back(s.slot_base + s.singles.entries[i]);
+    for (std::size_t i = 0; i < s.singles.n; ++i) out.push_back(s.singles.entries[i]); // the caches hold slot numbers
     for (std::size_t i = 0; i < s.pairs.n; ++i) {
-        out.push_back(s.slot_base + s.pairs.entries[i]);
-        out.push_back(s.slot_base + s.pairs.entries[i] + 1);
+        out.push_back(s.pairs.entries[i]);
+        out.push_back(s.pairs.entries[i] + 1);
     }
     return out;
 }

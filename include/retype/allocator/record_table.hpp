@@ -7,8 +7,7 @@
 #pragma once
 
 #include <retype/allocator/types.hpp>
-
-#include <gsl/assert>
+#include <retype/invariant.hpp>
 
 #include <array>
 #include <cstddef>
@@ -34,7 +33,7 @@ public:
 
     /// A free record, marked live. Requires available() > 0.
     [[nodiscard]] constexpr std::uint32_t take() noexcept {
-        Expects(free_n_ > 0);
+        RETYPE_INVARIANT(free_n_ > 0);
         const std::uint32_t i = free_[--free_n_];
         rec_[i].live = true;
         return i;

@@ -3,9 +3,11 @@
 // adds later), as free runs with two small LIFO caches of freed single slots
 // and pairs in front of them.
 //
-// Slots are kept as offsets into the ranges laid end to end (range 0 first),
-// so a run is two offsets whatever the slot numbers; a run never crosses from
-// one range into the next, since the two need not be adjacent slots.
+// The runs keep slots as offsets into the ranges laid end to end (range 0
+// first), so a run is two offsets whatever the slot numbers; a run never
+// crosses from one range into the next, since the two need not be adjacent
+// slots. The caches keep slot numbers, so that the fast path's take and give
+// translate nothing.
 //
 // Complexity (R = runs in use <= RunCap, G = ranges <= Ranges):
 //   take(n, out): O(1) from a cache (n = 1 or 2) or when the lowest run is long
@@ -16,6 +18,7 @@
 #pragma once
 
 #include <retype/allocator/types.hpp>
+#include <retype/invariant.hpp>
 #include <retype/result.hpp>
 
 #include <gsl/assert>
@@ -48,11 +51,17 @@ public:
     static constexpr std::size_t cache_capacity = CacheCap;
     static constexpr std::size_t range_capacity = Ranges;
 
-    /// A LIFO of free slot offsets: [0, n) in use, the rest zero.
+    /// A LIFO of free slots (numbers, not offsets): [0, n) in use; the rest
+    /// is stale and not part of the state (not compared, not written on a take).
     struct cache {
-        std::array<offset, CacheCap> entries{};
+        std::array<backend::slot_t, CacheCap> entries{};
         std::size_t n = 0;
-        friend constexpr bool operator==(const cache&, const cache&) = default;
+        friend constexpr bool operator==(const cache& a, const cache& b) noexcept {
+            if (a.n != b.n) return false;
+            for (std::size_t i = 0; i < a.n; ++i)
+                if (a.entries[i] != b.entries[i]) return false;
+            return true;
+        }
     };
     /// One add_slots range: slots [first, first + count) at offsets [base, base + count).
     struct range {
@@ -100,10 +109,8 @@ public:
     /// request's path, and the caller builds the error (slots_exhausted) itself.
     [[nodiscard]] constexpr bool take(std::uint64_t n, detail::slot_take& out) noexcept {
         if (cache* c = cache_for(n); c != nullptr && c->n > 0) { // the usual case, kept small enough to inline
-            const offset o = c->entries[--c->n];
-            c->entries[c->n] = 0;
             used_ += n;
-            out = detail::slot_take{slot_of(o), n, true};
+            out = detail::slot_take{c->entries[--c->n], n, true};
             return true;
         }
         return take_from_runs(n, out);
@@ -113,18 +120,15 @@ public:
     /// allocator's fast path.
     [[nodiscard]] constexpr bool take_cached_single(detail::slot_take& out) noexcept {
         if (singles_.n == 0) return false;
-        const offset o = singles_.entries[--singles_.n];
-        singles_.entries[singles_.n] = 0;
         ++used_;
-        out = detail::slot_take{slot_of(o), 1, true};
+        out = detail::slot_take{singles_.entries[--singles_.n], 1, true};
         return true;
     }
     /// give(s, 1), with the cache case inline: the fast free path.
     constexpr void give_single(backend::slot_t s) noexcept {
         if (singles_.n < CacheCap) {
-            const std::uint64_t off = offset_of(s);
-            Expects(off < total_);
-            singles_.entries[singles_.n++] = static_cast<offset>(off);
+            RETYPE_INVARIANT(contains(s));
+            singles_.entries[singles_.n++] = s;
             --used_;
         } else {
             free_run(offset_of(s), 1, true);
@@ -134,7 +138,7 @@ public:
     /// otherwise to the runs.
     constexpr void give(backend::slot_t first, std::uint64_t n) noexcept {
         if (cache* c = cache_for(n); c != nullptr && c->n < CacheCap)
-            push(*c, offset_of(first), n);
+            push(*c, first, n);
         else
             free_run(offset_of(first), n, true);
     }
@@ -142,7 +146,7 @@ public:
     /// runs are exactly as before, when takes are restored newest first).
     constexpr void restore(const detail::slot_take& t) noexcept {
         if (t.cached)
-            push(*cache_for(t.count), offset_of(t.first), t.count); // it came from there: room
+            push(*cache_for(t.count), t.first, t.count); // it came from there: room
         else
             free_run(offset_of(t.first), t.count, true);
     }
@@ -176,9 +180,9 @@ private:
     [[nodiscard]] constexpr cache* cache_for(std::uint64_t n) noexcept {
         return n == 1 ? &singles_ : n == 2 ? &pairs_ : nullptr;
     }
-    constexpr void push(cache& c, std::uint64_t off, std::uint64_t n) noexcept {
-        Expects(c.n < CacheCap && off < total_);
-        c.entries[c.n++] = static_cast<offset>(off);
+    constexpr void push(cache& c, backend::slot_t first, std::uint64_t n) noexcept {
+        RETYPE_INVARIANT(c.n < CacheCap && contains(first) && contains(first + n - 1));
+        c.entries[c.n++] = first;
         used_ -= n;
     }
     // Range 0 first, without a loop: the usual CSpace has one range.

@@ -27,8 +27,8 @@ struct allocator_snapshot {
     std::array<std::uint32_t, detail::classes> list_head{};
     std::array<typename Slots::run, Slots::run_capacity> slot_runs{}; // [0, slot_runs_n) in use, the rest zero
     std::size_t slot_runs_n = 0;
-    typename Slots::cache singles{}; // cached free single slots, oldest first
-    typename Slots::cache pairs{};   // cached free pairs (first slot of each), oldest first
+    typename Slots::cache singles{}; // cached free single slots (numbers), oldest first
+    typename Slots::cache pairs{};   // cached free pairs (first slot number of each), oldest first
     backend::slot_t slot_base = 0;   // the first range's
     std::uint64_t slot_count = 0;    // of all ranges
     std::array<typename Slots::range, Slots::range_capacity> slot_ranges{}; // [0, n)

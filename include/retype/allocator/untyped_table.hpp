@@ -11,9 +11,8 @@
 #pragma once
 
 #include <retype/allocator/types.hpp>
+#include <retype/invariant.hpp>
 #include <retype/result.hpp>
-
-#include <gsl/assert>
 
 #include <array>
 #include <bit>
@@ -41,12 +40,12 @@ public:
 
     /// A free descriptor. Requires available() > 0.
     [[nodiscard]] constexpr std::uint32_t take() noexcept {
-        Expects(free_n_ > 0);
+        RETYPE_INVARIANT(free_n_ > 0);
         return free_[--free_n_];
     }
     /// Requires: i is on no list.
     constexpr void release(std::uint32_t i) noexcept {
-        Expects(ut_[i].listed == detail::no_class);
+        RETYPE_INVARIANT(ut_[i].listed == detail::no_class);
         ut_[i] = detail::untyped_desc{};
         free_[free_n_++] = i;
     }
@@ -57,7 +56,7 @@ public:
         list_as(i, detail::class_of(ut_[i].device, ut_[i].size_bits));
     }
     [[gnu::always_inline]] constexpr void list_as(std::uint32_t i, std::uint32_t cls) noexcept {
-        Expects(ut_[i].listed == detail::no_class && cls < detail::classes);
+        RETYPE_INVARIANT(ut_[i].listed == detail::no_class && cls < detail::classes);
         ut_[i].listed = static_cast<std::uint8_t>(cls);
         lists_.push_front(cls, i);
         nonempty_[cls / 64] |= std::uint64_t{1} << (cls % 64);
@@ -74,7 +73,7 @@ public:
     /// block): O(1) without the free list's general erase, where it has a pop_front.
     [[gnu::always_inline]] constexpr void unlist_front(std::uint32_t i) noexcept {
         const std::uint32_t cls = ut_[i].listed;
-        Expects(cls < detail::classes && lists_.front(cls) == i);
+        RETYPE_INVARIANT(cls < detail::classes && lists_.front(cls) == i);
         if constexpr (requires(FreeList & l) { l.pop_front(cls); })
             lists_.pop_front(cls);
         else

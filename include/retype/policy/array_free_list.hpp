@@ -2,9 +2,8 @@
 // indices over fixed std::arrays (4 B per class, 8 B per descriptor).
 #pragma once
 
+#include <retype/invariant.hpp>
 #include <retype/policy/free_list.hpp>
-
-#include <gsl/assert>
 
 #include <array>
 #include <cstddef>
@@ -21,18 +20,18 @@ public:
     }
 
     [[gnu::always_inline]] constexpr void push_front(std::uint32_t c, std::uint32_t i) noexcept {
-        Expects(c < Classes && i < N);
+        RETYPE_INVARIANT(c < Classes && i < N);
         links_[i] = link{no_index, heads_[c]};
         if (heads_[c] != no_index) links_[heads_[c]].prev = i;
         heads_[c] = i;
     }
     constexpr void erase(std::uint32_t c, std::uint32_t i) noexcept {
-        Expects(c < Classes && i < N);
+        RETYPE_INVARIANT(c < Classes && i < N);
         const link l = links_[i];
         if (l.prev != no_index)
             links_[l.prev].next = l.next;
         else {
-            Expects(heads_[c] == i);
+            RETYPE_INVARIANT(heads_[c] == i);
             heads_[c] = l.next;
         }
         if (l.next != no_index) links_[l.next].prev = l.prev;
@@ -40,7 +39,7 @@ public:
     }
     /// erase(c, front(c)), without the search for a predecessor. Requires: c not empty.
     [[gnu::always_inline]] constexpr void pop_front(std::uint32_t c) noexcept {
-        Expects(c < Classes && heads_[c] < N);
+        RETYPE_INVARIANT(c < Classes && heads_[c] < N);
         const std::uint32_t i = heads_[c];
         const std::uint32_t nx = links_[i].next;
         heads_[c] = nx;
@@ -48,11 +47,11 @@ public:
         links_[i] = link{};
     }
     [[nodiscard]] constexpr std::uint32_t front(std::uint32_t c) const noexcept {
-        Expects(c < Classes);
+        RETYPE_INVARIANT(c < Classes);
         return heads_[c];
     }
     [[nodiscard]] constexpr std::uint32_t next(std::uint32_t, std::uint32_t i) const noexcept {
-        Expects(i < N);
+        RETYPE_INVARIANT(i < N);
         return links_[i].next;
     }
     [[nodiscard]] constexpr bool empty(std::uint32_t c) const noexcept { return front(c) == no_index; }

@@ -7,10 +7,10 @@
 // of its class list, which is O(1) only with a back link.
 #pragma once
 
+#include <retype/invariant.hpp>
 #include <retype/policy/free_list.hpp>
 
 #include <boost/intrusive/list.hpp>
-#include <gsl/assert>
 
 #include <array>
 #include <cstddef>
@@ -33,25 +33,25 @@ public:
     intrusive_free_list& operator=(intrusive_free_list&&) = delete;
 
     void push_front(std::uint32_t c, std::uint32_t i) noexcept {
-        Expects(c < Classes && i < N);
+        RETYPE_INVARIANT(c < Classes && i < N);
         lists_[c].push_front(nodes_[i]);
     }
     void erase(std::uint32_t c, std::uint32_t i) noexcept {
-        Expects(c < Classes && i < N);
+        RETYPE_INVARIANT(c < Classes && i < N);
         lists_[c].erase(list_type::s_iterator_to(nodes_[i]));
     }
     [[nodiscard]] std::uint32_t front(std::uint32_t c) const noexcept {
-        Expects(c < Classes);
+        RETYPE_INVARIANT(c < Classes);
         return lists_[c].empty() ? no_index : index_of(lists_[c].front());
     }
     [[nodiscard]] std::uint32_t next(std::uint32_t c, std::uint32_t i) const noexcept {
-        Expects(c < Classes && i < N);
+        RETYPE_INVARIANT(c < Classes && i < N);
         auto it = list_type::s_iterator_to(nodes_[i]);
         ++it;
         return it == lists_[c].cend() ? no_index : index_of(*it);
     }
     [[nodiscard]] bool empty(std::uint32_t c) const noexcept {
-        Expects(c < Classes);
+        RETYPE_INVARIANT(c < Classes);
         return lists_[c].empty();
     }
 
