@@ -130,8 +130,9 @@ public:
         undo(b, p, stats, p.n, 0);
     }
 
-private:
-    /// Deletes the caps of steps [0, i) and of the first `done` objects of step i, newest first.
+    /// Deletes the caps of steps [0, i) and of the first `done` objects of
+    /// step i, newest first, as execute does when it stops there (the fast
+    /// path's halvings, made without execute, stop through here too).
     static constexpr void undo(Backend& b, call_plan& p, usage& stats, std::size_t i, std::uint64_t done) noexcept {
         p.stop_step = i;
         p.stop_done = done;
@@ -141,6 +142,8 @@ private:
         for (std::size_t s = i; s-- > 0;)
             for (std::uint64_t j = p.steps[s].count; j-- > 0;) remove(b, p, stats, p.steps[s].dest + j);
     }
+
+private:
     static constexpr void remove(Backend& b, call_plan& p, usage& stats, backend::slot_t slot) noexcept {
         if (b.cnode_delete(slot) || b.cnode_delete(slot)) { // once more: a refusal may be transient
             ++stats.deletes;

@@ -24,6 +24,7 @@
 #include <retype/allocator/planned_path.hpp>
 #include <retype/allocator/types.hpp>
 #include <retype/error.hpp>
+#include <retype/invariant.hpp>
 #include <retype/result.hpp>
 
 #include <concepts>
@@ -46,6 +47,12 @@ concept fast_strategy_for = requires(S& s, St& st) {
     { s.exact_block(st, false, 0u) } -> std::same_as<std::uint32_t>;
     s.commit_exact(st, std::uint32_t{0}, std::uint32_t{0}, 0u);
 };
+/// And when the free block is larger: halvings down to the object without a plan?
+template <class S, class St>
+concept fast_split_strategy_for = fast_strategy_for<S, St> && requires(S& s, St& st, const slot_take* dest) {
+    { s.split_block(st, false, 0u) } -> std::same_as<split_choice>;
+    { s.commit_split(st, std::uint32_t{0}, std::uint32_t{0}, 0u, dest) } -> std::same_as<std::uint32_t>;
+};
 template <class S, class St>
 concept fast_at_strategy_for = fast_strategy_for<S, St> && requires(S& s, St& st, kernel::paddr_t at) {
     { s.exact_block_at(st, false, 0u, at) } -> std::same_as<std::uint32_t>;
@@ -65,9 +72,13 @@ struct fast_path {
         using S = typename A::strategy_type;
         using St = typename A::state_type;
         if constexpr (fast_strategy_for<S, St>) {
-            if (count == 1 && !fixed)
+            if (count == 1 && !fixed) {
                 if (const fast_hit h = find(a, type, size_bits, mem, false, 0); h.block != no_index)
                     return allocate<false>(a, type, size_bits, h);
+                // A halving is one retype of count 2: one call only under a fan-out limit of 2 or more.
+                if constexpr (fast_split_strategy_for<S, St> && A::config.target.fan_out_limit >= 2)
+                    return request_split(a, type, size_bits, mem);
+            }
         }
         if constexpr (fast_at_strategy_for<S, St>) {
             if (count == 1 && fixed) return request_at(a, type, size_bits, mem, at);
@@ -82,6 +93,98 @@ private:
         if (const fast_hit h = find(a, type, size_bits, mem, true, at); h.block != no_index)
             return allocate<true>(a, type, size_bits, h);
         return planned_path::allocate(a, type, size_bits, 1, mem, false, true, at);
+    }
+
+    /// One object anywhere when no free block is of exactly its size: the
+    /// strategy's larger block (split_block), halved down by one retype of two
+    /// halves per level, then the object's retype; every slot taken before
+    /// the first call, as the planned path's plan takes them, and the
+    /// descriptors made only once every call succeeded (commit_split). Any
+    /// other case, and every check that fails, takes the planned path. A call
+    /// that fails is undone by split_undo, as the planned path undoes it.
+    template <class A>
+    [[nodiscard]] static constexpr result<allocation> request_split(A& a, kernel::object_type type,
+                                                                    std::uint64_t size_bits, memory mem) noexcept {
+        auto& st = a.st_;
+        const unsigned bits = A::checks::exact_bits(type, size_bits, mem);
+        const bool device = mem == memory::device;
+        split_choice c{};
+        if (bits != A::checks::no_bits && st.rec.available() != 0 && !a.stranded_.overflowed())
+            c = a.strategy_.split_block(st, device, bits);
+        // The planned path reports the shortages (untypeds, then slots) itself.
+        if (c.block == no_index || st.ut.available() < 2 * std::uint64_t{c.halvings} ||
+            2 * std::uint64_t{c.halvings} + 1 > st.slots.available())
+            return planned_path::allocate(a, type, size_bits, 1, mem, false, false, 0);
+        // The slots in the plan's order: a pair per halving, then the object's.
+        slot_take dest[64]; // NOLINT(cppcoreguidelines-pro-type-member-init): [0, taken) written
+        slot_take object;   // NOLINT(cppcoreguidelines-pro-type-member-init): written by the take that succeeds
+        unsigned taken = 0;
+        while (taken < c.halvings && st.slots.take(2, dest[taken])) ++taken;
+        if (taken < c.halvings || !st.slots.take(1, object)) { // no run long enough: give back, newest first
+            while (taken > 0) st.slots.restore(dest[--taken]);
+            return planned_path::allocate(a, type, size_bits, 1, mem, false, false, 0);
+        }
+        const untyped_desc& u = st.ut[c.block];
+        const kernel::paddr_t base = u.paddr; // every low half, and the object, start here
+        backend::slot_t parent = u.slot;
+        unsigned level = u.size_bits;
+        for (unsigned i = 0; i <= c.halvings; ++i) {
+            const bool halving = i < c.halvings;
+            const backend::retype_call call =
+                halving ? backend::retype_call{parent, kernel::object_type::untyped, level - 1u, dest[i].first, 2}
+                        : backend::retype_call{parent, type, size_bits, object.first, 1};
+            auto r = st.backend->untyped_retype(call);
+            if (!r) return split_undo(a, type, size_bits, mem, c, dest, object, i, r.error(), 0, 0);
+            ++st.stats.retypes;
+            if (r->paddr_known && r->paddr != base)
+                return split_undo(a, type, size_bits, mem, c, dest, object, i, error{}, r->paddr,
+                                  halving ? std::uint64_t{2} : std::uint64_t{1});
+            parent = halving ? dest[i].first : parent;
+            --level;
+        }
+        const std::uint32_t ri = st.rec.take();
+        record& rec = st.rec[ri];
+        rec.range = false;
+        rec.type = type;
+        rec.size_bits = size_bits;
+        rec.object_bits = static_cast<std::uint8_t>(bits);
+        rec.count = 1;
+        rec.slot = object.first;
+        rec.paddr = base;
+        rec.pad_slot = 0;
+        rec.pad_count = 0;
+        rec.untyped = a.strategy_.commit_split(st, c.block, ri, bits, dest);
+        const untyped_desc& from = st.ut[rec.untyped];
+        return result<allocation>(std::in_place, allocation_id{ri, rec.generation}, from.slot, object.first,
+                                  std::uint64_t{1}, type, size_bits, static_cast<std::uint8_t>(bits), base, from.device,
+                                  c.halvings + 1);
+    }
+
+    /// request_split's call i failed (refused with `cause`, or, batch != 0,
+    /// its object 0 made at `actual`). Every slot goes back, newest first, so
+    /// the allocator is as before the request, and the planned path's plan
+    /// for it is made again (the same plan: same state); its undo then runs
+    /// from where the calls stopped, exactly as execute's. Rare.
+    template <class A>
+    [[nodiscard]] static constexpr result<allocation>
+    split_undo(A& a, kernel::object_type type, std::uint64_t size_bits, memory mem, const split_choice& c,
+               const slot_take* dest, const slot_take& object, unsigned i, const error& cause, kernel::paddr_t actual,
+               std::uint64_t batch) noexcept {
+        auto& st = a.st_;
+        st.slots.restore(object);
+        for (unsigned k = c.halvings; k-- > 0;) st.slots.restore(dest[k]);
+        const unsigned bits = A::checks::exact_bits(type, size_bits, mem);
+        const plan_request q{type, size_bits, bits, 1, mem == memory::device, false, 0};
+        call_plan p;
+        [[maybe_unused]] const bool planned = a.strategy_.plan(st, q, p).has_value();
+        RETYPE_INVARIANT(planned && p.n == c.halvings + 1u && p.block == c.block);
+        p.mispredicted = batch != 0;
+        p.actual = actual;
+        p.batch = batch;
+        executor<typename A::backend_type>::undo(*st.backend, p, st.stats, i, batch);
+        a.strategy_.undone(st, p);
+        const error e = batch != 0 ? make_error(error_code::mispredicted, st.ut[c.block].paddr, actual) : cause;
+        return failure(planned_path::after_undo(a, p, e));
     }
 
     /// The block and the slot for one object of `type`, or a hit whose block

@@ -95,6 +95,13 @@ struct untyped_desc {
     friend constexpr bool operator==(const untyped_desc&, const untyped_desc&) = default;
 };
 
+/// A halving strategy's choice for one object when no block of exactly its
+/// size is free (the fast path's split_block): the block and how many halvings
+/// bring it down to the object; block = no_index for none.
+struct split_choice {
+    std::uint32_t block = no_index;
+    unsigned halvings = 0;
+};
 /// One live allocation: O(1) metadata whatever its count.
 struct record {
     bool live = false;

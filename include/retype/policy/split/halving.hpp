@@ -23,6 +23,7 @@
 #include <retype/allocator/executor.hpp>
 #include <retype/allocator/reservation_table.hpp>
 #include <retype/allocator/types.hpp>
+#include <retype/invariant.hpp>
 #include <retype/policy/config.hpp>
 #include <retype/result.hpp>
 
@@ -125,6 +126,63 @@ public:
     constexpr void commit_exact_at(St& st, std::uint32_t bi, std::uint32_t ri, unsigned bits) noexcept {
         st.ut.unlist(bi);
         hold_one(st.ut[bi], ri, bits);
+    }
+
+    /// The fast path's lookup when no block of exactly the size is free: the
+    /// first free block of the smallest larger class, as plan() chooses it for
+    /// one object of 2^bits anywhere, and the halvings down to the object; a
+    /// block of no_index when there is none or one of exactly the size (the
+    /// planned path's cases). Reads only. O(1).
+    template <class St>
+    [[nodiscard, gnu::always_inline]] constexpr detail::split_choice split_block(const St& st, bool device,
+                                                                                 unsigned bits) const noexcept {
+        const unsigned need = bits < St::arch.min_untyped_bits ? St::arch.min_untyped_bits : bits;
+        const unsigned c = st.ut.first_class_from(device, need);
+        if (c >= 64 || c == need) return {};
+        return {st.ut.front(device, c), c - need};
+    }
+    /// The fast path's commit for split_block's choice bi, its halvings made
+    /// into the pairs dest[0 .. halvings) (lo in dest[i].first, hi in the next
+    /// slot) and record ri's one object of 2^bits retyped from the last low
+    /// half: the halves' descriptors as commit() makes them for the same plan
+    /// (each high half listed, each low half split again or holding), and the
+    /// holding block's index. O(W).
+    template <class St>
+    constexpr std::uint32_t commit_split(St& st, std::uint32_t bi, std::uint32_t ri, unsigned bits,
+                                         const detail::slot_take* dest) noexcept {
+        const unsigned need = bits < St::arch.min_untyped_bits ? St::arch.min_untyped_bits : bits;
+        std::uint32_t cur = bi;
+        st.ut.unlist_front(cur);
+        RETYPE_INVARIANT(!st.ut[cur].in_reservation); // a listed block is in no reservation
+        const bool dev = st.ut[cur].device;
+        const kernel::paddr_t base = st.ut[cur].paddr;
+        for (unsigned level = st.ut[cur].size_bits; level > need; --level, ++dest) {
+            const auto half_bits = static_cast<std::uint8_t>(level - 1);
+            const std::uint32_t lo = st.ut.take();
+            const std::uint32_t hi = st.ut.take();
+            st.ut[lo] = detail::untyped_desc{.paddr = base,
+                                             .slot = dest->first,
+                                             .parent = cur,
+                                             .size_bits = half_bits,
+                                             .device = dev,
+                                             .state = detail::ustate::free};
+            st.ut[hi] = detail::untyped_desc{.paddr = base + (std::uint64_t{1} << half_bits),
+                                             .slot = dest->first + 1,
+                                             .parent = cur,
+                                             .size_bits = half_bits,
+                                             .device = dev,
+                                             .state = detail::ustate::free};
+            detail::untyped_desc& c = st.ut[cur];
+            c.state = detail::ustate::split;
+            c.lo = lo;
+            c.hi = hi;
+            c.children = 2;
+            c.used = std::uint64_t{2} << half_bits;
+            st.ut.list(hi);
+            cur = lo;
+        }
+        hold_one(st.ut[cur], ri, bits);
+        return cur;
     }
 
     /// Plans q from free block bi (of at least need_bits): the halvings down to
