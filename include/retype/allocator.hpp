@@ -172,7 +172,9 @@ public:
                 slots.give_single(r.slot); // the usual case, inline
             else if (r.count)
                 slots.give(r.slot, r.count);
-            if (r.pad_count) slots.give(r.pad_slot, r.pad_count);
+            // A strategy that declares it never pads (pads = false) has pad_count 0 in every record.
+            if constexpr (!requires { requires !Strategy::pads; })
+                if (r.pad_count) slots.give(r.pad_slot, r.pad_count);
             rec.release(ri);
         }
     };

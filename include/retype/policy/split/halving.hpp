@@ -35,6 +35,8 @@ template <bool Merges>
 class halving {
 public:
     static constexpr split_kind value = Merges ? split_kind::buddy : split_kind::binary_search;
+    /// No plan of a halving strategy has padding untypeds (only watermark's allocate_at makes them).
+    static constexpr bool pads = false;
 
     template <class St>
     constexpr void adopt(St& st, std::uint32_t u) noexcept {
