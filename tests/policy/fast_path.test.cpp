@@ -340,98 +340,112 @@ TYPED_TEST(FastPath, MispredictedUndoesAsPlanned) {
 // first frame of the layout halves the 2^14 untyped (slot 1) into slots 8, 9,
 // then the low 2^13 half (slot 8) into slots 10, 11, and retypes the frame from
 // slot 10 into slot 12 at 0x100000: 3 retypes, the same allocation, state and
-// kernel-model state as the planned path's; freeing it agrees too.
+// kernel-model state as the planned path's; freeing it agrees too. At the
+// address 0x103000 (the top 4 KiB) each halving keeps the high half instead:
+// slot 9 (0x102000), then slot 11 (0x103000), the frame again in slot 12.
 using split_model = backend::model<64, 64>;
-TYPED_TEST(FastPath, SplitMatchesPlanned) {
-    static_assert(detail::fast_split_strategy_for<TypeParam, typename alloc_t<TypeParam, split_model>::state_type>);
-    split_model fm(x86);
-    split_model pm(x86);
-    auto fast = std::make_unique<alloc_t<TypeParam, split_model>>(fm);
-    auto planned = std::make_unique<planned_t<TypeParam, split_model>>(pm);
-    ASSERT_TRUE(fast->add_slots(first_slot, 16) && fast->add_untyped(1, base, 14, false));
-    ASSERT_TRUE(planned->add_slots(first_slot, 16) && planned->add_untyped(1, base, 14, false));
-    auto f = fast->allocate(object_type::frame_4k);
-    auto p = planned->allocate(object_type::frame_4k);
-    ASSERT_TRUE(f);
-    ASSERT_TRUE(p);
-    EXPECT_TRUE(*f == *p);
-    EXPECT_EQ(f->slot, 12u);
-    EXPECT_EQ(f->untyped, 10u);
-    EXPECT_EQ(f->paddr, base);
-    EXPECT_EQ(f->retypes, 3u);
-    EXPECT_EQ(fast->stats().retypes, 3u);
-    EXPECT_TRUE(fast->snapshot() == planned->snapshot());
-    EXPECT_TRUE(fm == pm);
-    ASSERT_TRUE(fast->free(f->id));
-    ASSERT_TRUE(planned->free(p->id));
-    EXPECT_TRUE(fast->snapshot() == planned->snapshot());
-    EXPECT_TRUE(fm == pm);
+constexpr kernel::paddr_t top = 0x103000;
+template <class A>
+result<allocation> first_frame(A& a, bool at) {
+    return at ? a.allocate_at(object_type::frame_4k, 0, top) : a.allocate(object_type::frame_4k);
 }
-
-// Each of the three calls refused in turn (k = 1, 2, 3): the backend's error,
-// the caps of the k - 1 halvings before it deleted (two each), and the
-// allocator as before but for those counters; the same error, state and model
-// as the planned path's.
-TYPED_TEST(FastPath, SplitRefusedCallUndoneAsPlanned) {
-    for (std::uint64_t k = 1; k <= 3; ++k) {
+TYPED_TEST(FastPath, SplitMatchesPlanned) {
+    static_assert(detail::fast_split_at_strategy_for<TypeParam, typename alloc_t<TypeParam, split_model>::state_type>);
+    for (bool at : {false, true}) {
         split_model fm(x86);
         split_model pm(x86);
-        test::faulty<split_model> fb(fm);
-        test::faulty<split_model> pb(pm);
-        auto fast = std::make_unique<alloc_t<TypeParam, test::faulty<split_model>>>(fb);
-        auto planned = std::make_unique<planned_t<TypeParam, test::faulty<split_model>>>(pb);
+        auto fast = std::make_unique<alloc_t<TypeParam, split_model>>(fm);
+        auto planned = std::make_unique<planned_t<TypeParam, split_model>>(pm);
         ASSERT_TRUE(fast->add_slots(first_slot, 16) && fast->add_untyped(1, base, 14, false));
         ASSERT_TRUE(planned->add_slots(first_slot, 16) && planned->add_untyped(1, base, 14, false));
-        const auto before = fast->snapshot();
-        fb.fail_retype = pb.fail_retype = k;
-        auto f = fast->allocate(object_type::frame_4k);
-        auto p = planned->allocate(object_type::frame_4k);
-        ASSERT_FALSE(f) << "call " << k;
-        ASSERT_FALSE(p) << "call " << k;
-        EXPECT_EQ(f.error().code, error_code::not_enough_memory);
-        EXPECT_TRUE(f.error() == p.error());
-        EXPECT_TRUE(fast->snapshot() == planned->snapshot()) << "call " << k;
-        EXPECT_TRUE(fm == pm) << "call " << k;
-        auto expect = before;
-        expect.stats.retypes += k - 1;
-        expect.stats.deletes += 2 * (k - 1);
-        EXPECT_TRUE(fast->snapshot() == expect) << "call " << k;
-        // Nothing lost: the same frame is made on the next try.
-        auto again = fast->allocate(object_type::frame_4k);
-        ASSERT_TRUE(again);
-        EXPECT_EQ(again->paddr, base);
-        EXPECT_EQ(again->slot, 12u);
+        auto f = first_frame(*fast, at);
+        auto p = first_frame(*planned, at);
+        ASSERT_TRUE(f);
+        ASSERT_TRUE(p);
+        EXPECT_TRUE(*f == *p);
+        EXPECT_EQ(f->slot, 12u);
+        EXPECT_EQ(f->untyped, at ? 11u : 10u);
+        EXPECT_EQ(f->paddr, at ? top : base);
+        EXPECT_EQ(f->retypes, 3u);
+        EXPECT_EQ(fast->stats().retypes, 3u);
+        EXPECT_TRUE(fast->snapshot() == planned->snapshot()) << (at ? "at" : "anywhere");
+        EXPECT_TRUE(fm == pm);
+        ASSERT_TRUE(fast->free(f->id));
+        ASSERT_TRUE(planned->free(p->id));
+        EXPECT_TRUE(fast->snapshot() == planned->snapshot());
+        EXPECT_TRUE(fm == pm);
     }
 }
 
-// The first halving's two untypeds reported elsewhere (0x108000): mispredicted
-// (predicted 0x100000), both caps deleted; with both tries of the first delete
-// refused, undo_incomplete and a stranded slot. Either way, as the planned path.
+// Each of the three calls refused in turn (k = 1, 2, 3), anywhere and at the
+// address: the backend's error, the caps of the k - 1 halvings before it
+// deleted (two each), and the allocator as before but for those counters; the
+// same error, state and model as the planned path's.
+TYPED_TEST(FastPath, SplitRefusedCallUndoneAsPlanned) {
+    for (bool at : {false, true}) {
+        for (std::uint64_t k = 1; k <= 3; ++k) {
+            split_model fm(x86);
+            split_model pm(x86);
+            test::faulty<split_model> fb(fm);
+            test::faulty<split_model> pb(pm);
+            auto fast = std::make_unique<alloc_t<TypeParam, test::faulty<split_model>>>(fb);
+            auto planned = std::make_unique<planned_t<TypeParam, test::faulty<split_model>>>(pb);
+            ASSERT_TRUE(fast->add_slots(first_slot, 16) && fast->add_untyped(1, base, 14, false));
+            ASSERT_TRUE(planned->add_slots(first_slot, 16) && planned->add_untyped(1, base, 14, false));
+            const auto before = fast->snapshot();
+            fb.fail_retype = pb.fail_retype = k;
+            auto f = first_frame(*fast, at);
+            auto p = first_frame(*planned, at);
+            ASSERT_FALSE(f) << "call " << k;
+            ASSERT_FALSE(p) << "call " << k;
+            EXPECT_EQ(f.error().code, error_code::not_enough_memory);
+            EXPECT_TRUE(f.error() == p.error());
+            EXPECT_TRUE(fast->snapshot() == planned->snapshot()) << "call " << k;
+            EXPECT_TRUE(fm == pm) << "call " << k;
+            auto expect = before;
+            expect.stats.retypes += k - 1;
+            expect.stats.deletes += 2 * (k - 1);
+            EXPECT_TRUE(fast->snapshot() == expect) << "call " << k;
+            // Nothing lost: the same frame is made on the next try.
+            auto again = first_frame(*fast, at);
+            ASSERT_TRUE(again);
+            EXPECT_EQ(again->paddr, at ? top : base);
+            EXPECT_EQ(again->slot, 12u);
+        }
+    }
+}
+
+// The first halving's two untypeds reported elsewhere (0x108000), anywhere and
+// at the address: mispredicted (predicted 0x100000, the halving's low half),
+// both caps deleted; with both tries of the first delete refused,
+// undo_incomplete and a stranded slot. Either way, as the planned path.
 TYPED_TEST(FastPath, SplitMispredictedUndoneAsPlanned) {
-    for (std::uint64_t refused : {0u, 2u}) {
-        shifting fb;
-        shifting pb;
-        auto fast = std::make_unique<alloc_t<TypeParam, shifting>>(fb);
-        auto planned = std::make_unique<planned_t<TypeParam, shifting>>(pb);
-        ASSERT_TRUE(fast->add_slots(first_slot, 16) && fast->add_untyped(1, base, 14, false));
-        ASSERT_TRUE(planned->add_slots(first_slot, 16) && planned->add_untyped(1, base, 14, false));
-        fb.report = pb.report = 0x108000;
-        fb.refuse_deletes = pb.refuse_deletes = refused;
-        auto f = fast->allocate(object_type::frame_4k);
-        auto p = planned->allocate(object_type::frame_4k);
-        ASSERT_FALSE(f);
-        ASSERT_FALSE(p);
-        EXPECT_TRUE(f.error() == p.error());
-        EXPECT_TRUE(fast->snapshot() == planned->snapshot());
-        EXPECT_EQ(fb.retypes, 1u);
-        if (refused == 0) {
-            EXPECT_EQ(f.error().code, error_code::mispredicted);
-            EXPECT_EQ(f.error().value, base);
-            EXPECT_EQ(f.error().limit, 0x108000u);
-            EXPECT_EQ(fb.deletes, 2u);
-        } else {
-            EXPECT_EQ(f.error().code, error_code::undo_incomplete);
-            EXPECT_EQ(fast->stats().stranded, 1u);
+    for (bool at : {false, true}) {
+        for (std::uint64_t refused : {0u, 2u}) {
+            shifting fb;
+            shifting pb;
+            auto fast = std::make_unique<alloc_t<TypeParam, shifting>>(fb);
+            auto planned = std::make_unique<planned_t<TypeParam, shifting>>(pb);
+            ASSERT_TRUE(fast->add_slots(first_slot, 16) && fast->add_untyped(1, base, 14, false));
+            ASSERT_TRUE(planned->add_slots(first_slot, 16) && planned->add_untyped(1, base, 14, false));
+            fb.report = pb.report = 0x108000;
+            fb.refuse_deletes = pb.refuse_deletes = refused;
+            auto f = first_frame(*fast, at);
+            auto p = first_frame(*planned, at);
+            ASSERT_FALSE(f);
+            ASSERT_FALSE(p);
+            EXPECT_TRUE(f.error() == p.error());
+            EXPECT_TRUE(fast->snapshot() == planned->snapshot());
+            EXPECT_EQ(fb.retypes, 1u);
+            if (refused == 0) {
+                EXPECT_EQ(f.error().code, error_code::mispredicted);
+                EXPECT_EQ(f.error().value, base);
+                EXPECT_EQ(f.error().limit, 0x108000u);
+                EXPECT_EQ(fb.deletes, 2u);
+            } else {
+                EXPECT_EQ(f.error().code, error_code::undo_incomplete);
+                EXPECT_EQ(fast->stats().stranded, 1u);
+            }
         }
     }
 }

@@ -27,6 +27,7 @@
 #include <retype/invariant.hpp>
 #include <retype/result.hpp>
 
+#include <array>
 #include <concepts>
 #include <cstdint>
 #include <utility>
@@ -51,7 +52,14 @@ concept fast_strategy_for = requires(S& s, St& st) {
 template <class S, class St>
 concept fast_split_strategy_for = fast_strategy_for<S, St> && requires(S& s, St& st, const slot_take* dest) {
     { s.split_block(st, false, 0u) } -> std::same_as<split_choice>;
-    { s.commit_split(st, std::uint32_t{0}, std::uint32_t{0}, 0u, dest) } -> std::same_as<std::uint32_t>;
+    {
+        s.commit_split(st, std::uint32_t{0}, std::uint32_t{0}, 0u, dest, false, kernel::paddr_t{0})
+        } -> std::same_as<std::uint32_t>;
+};
+/// And at an address: the free block that holds it, exact or larger, in one descent?
+template <class S, class St>
+concept fast_split_at_strategy_for = fast_split_strategy_for<S, St> && requires(S& s, St& st, kernel::paddr_t at) {
+    { s.split_block_at(st, false, 0u, at) } -> std::same_as<split_choice>;
 };
 template <class S, class St>
 concept fast_at_strategy_for = fast_strategy_for<S, St> && requires(S& s, St& st, kernel::paddr_t at) {
@@ -77,7 +85,7 @@ struct fast_path {
                     return allocate<false>(a, type, size_bits, h);
                 // A halving is one retype of count 2: one call only under a fan-out limit of 2 or more.
                 if constexpr (fast_split_strategy_for<S, St> && A::config.target.fan_out_limit >= 2)
-                    return request_split(a, type, size_bits, mem);
+                    return request_anywhere(a, type, size_bits, mem);
             }
         }
         if constexpr (fast_at_strategy_for<S, St>) {
@@ -90,42 +98,68 @@ private:
     template <class A>
     [[nodiscard]] static constexpr result<allocation>
     request_at(A& a, kernel::object_type type, std::uint64_t size_bits, memory mem, kernel::paddr_t at) noexcept {
-        if (const fast_hit h = find(a, type, size_bits, mem, true, at); h.block != no_index)
-            return allocate<true>(a, type, size_bits, h);
+        using S = typename A::strategy_type;
+        using St = typename A::state_type;
+        if constexpr (fast_split_at_strategy_for<S, St> && A::config.target.fan_out_limit >= 2) {
+            // One descent finds the block that holds `at`: exact (no halving) or larger.
+            const unsigned bits = A::checks::exact_bits(type, size_bits, mem);
+            if (bits != A::checks::no_bits && a.st_.rec.available() != 0 && !a.stranded_.overflowed()) {
+                const split_choice c = a.strategy_.split_block_at(a.st_, mem == memory::device, bits, at);
+                if (c.block != no_index && c.halvings != 0)
+                    return request_split<true>(a, type, size_bits, mem, bits, c, at);
+                slot_take t; // NOLINT(cppcoreguidelines-pro-type-member-init): written by the take that succeeds
+                if (c.block != no_index && (a.st_.slots.take_cached_single(t) || a.st_.slots.take(1, t)))
+                    return allocate<true>(a, type, size_bits, fast_hit{c.block, bits, t});
+            }
+        } else {
+            if (const fast_hit h = find(a, type, size_bits, mem, true, at); h.block != no_index)
+                return allocate<true>(a, type, size_bits, h);
+        }
         return planned_path::allocate(a, type, size_bits, 1, mem, false, true, at);
     }
 
-    /// One object anywhere when no free block is of exactly its size: the
-    /// strategy's larger block (split_block), halved down by one retype of two
-    /// halves per level, then the object's retype; every slot taken before
-    /// the first call, as the planned path's plan takes them, and the
-    /// descriptors made only once every call succeeded (commit_split). Any
-    /// other case, and every check that fails, takes the planned path. A call
-    /// that fails is undone by split_undo, as the planned path undoes it.
+    /// One object anywhere, not of an exact block (find() found none): by
+    /// request_split when the strategy has a larger free block, else planned.
     template <class A>
-    [[nodiscard]] static constexpr result<allocation> request_split(A& a, kernel::object_type type,
-                                                                    std::uint64_t size_bits, memory mem) noexcept {
-        auto& st = a.st_;
+    [[nodiscard]] static constexpr result<allocation> request_anywhere(A& a, kernel::object_type type,
+                                                                       std::uint64_t size_bits, memory mem) noexcept {
         const unsigned bits = A::checks::exact_bits(type, size_bits, mem);
-        const bool device = mem == memory::device;
-        split_choice c{};
-        if (bits != A::checks::no_bits && st.rec.available() != 0 && !a.stranded_.overflowed())
-            c = a.strategy_.split_block(st, device, bits);
+        if (bits != A::checks::no_bits && a.st_.rec.available() != 0 && !a.stranded_.overflowed())
+            if (const split_choice c = a.strategy_.split_block(a.st_, mem == memory::device, bits); c.block != no_index)
+                return request_split<false>(a, type, size_bits, mem, bits, c, 0);
+        return planned_path::allocate(a, type, size_bits, 1, mem, false, false, 0);
+    }
+
+    /// One object anywhere, or at `at` (Fixed), whose free block is larger
+    /// than the object: the strategy's block (split_block anywhere: the
+    /// smallest larger free block; split_block_at: the free block that holds
+    /// `at`), halved down by one retype of two halves per level (keeping the
+    /// low half, or the half that holds `at`), then the object's retype; every
+    /// slot taken before the first call, as the planned path's plan takes
+    /// them, and the descriptors made only once every call succeeded
+    /// (commit_split). Every check that fails takes the planned path, which
+    /// reports it. A call that fails is undone by split_undo, as the planned
+    /// path undoes it.
+    template <bool Fixed, class A>
+    [[nodiscard]] static constexpr result<allocation>
+    request_split(A& a, kernel::object_type type, std::uint64_t size_bits, memory mem, unsigned bits,
+                  const split_choice& c, kernel::paddr_t at) noexcept {
+        auto& st = a.st_;
         // The planned path reports the shortages (untypeds, then slots) itself.
-        if (c.block == no_index || st.ut.available() < 2 * std::uint64_t{c.halvings} ||
+        if (st.ut.available() < 2 * std::uint64_t{c.halvings} ||
             2 * std::uint64_t{c.halvings} + 1 > st.slots.available())
-            return planned_path::allocate(a, type, size_bits, 1, mem, false, false, 0);
+            return planned_path::allocate(a, type, size_bits, 1, mem, false, Fixed, at);
         // The slots in the plan's order: a pair per halving, then the object's.
-        slot_take dest[64]; // NOLINT(cppcoreguidelines-pro-type-member-init): [0, taken) written
-        slot_take object;   // NOLINT(cppcoreguidelines-pro-type-member-init): written by the take that succeeds
+        std::array<slot_take, 64> dest; // NOLINT(cppcoreguidelines-pro-type-member-init): [0, taken) written
+        slot_take object; // NOLINT(cppcoreguidelines-pro-type-member-init): written by the take that succeeds
         unsigned taken = 0;
         while (taken < c.halvings && st.slots.take(2, dest[taken])) ++taken;
         if (taken < c.halvings || !st.slots.take(1, object)) { // no run long enough: give back, newest first
             while (taken > 0) st.slots.restore(dest[--taken]);
-            return planned_path::allocate(a, type, size_bits, 1, mem, false, false, 0);
+            return planned_path::allocate(a, type, size_bits, 1, mem, false, Fixed, at);
         }
         const untyped_desc& u = st.ut[c.block];
-        const kernel::paddr_t base = u.paddr; // every low half, and the object, start here
+        kernel::paddr_t base = u.paddr; // of the block being halved: its low half's
         backend::slot_t parent = u.slot;
         unsigned level = u.size_bits;
         for (unsigned i = 0; i <= c.halvings; ++i) {
@@ -134,13 +168,19 @@ private:
                 halving ? backend::retype_call{parent, kernel::object_type::untyped, level - 1u, dest[i].first, 2}
                         : backend::retype_call{parent, type, size_bits, object.first, 1};
             auto r = st.backend->untyped_retype(call);
-            if (!r) return split_undo(a, type, size_bits, mem, c, dest, object, i, r.error(), 0, 0);
+            if (!r)
+                return split_undo<Fixed>(a, type, size_bits, mem, bits, c, dest.data(), object, at, i, r.error(), 0, 0);
             ++st.stats.retypes;
             if (r->paddr_known && r->paddr != base)
-                return split_undo(a, type, size_bits, mem, c, dest, object, i, error{}, r->paddr,
-                                  halving ? std::uint64_t{2} : std::uint64_t{1});
-            parent = halving ? dest[i].first : parent;
-            --level;
+                return split_undo<Fixed>(a, type, size_bits, mem, bits, c, dest.data(), object, at, i, error{},
+                                         r->paddr, halving ? std::uint64_t{2} : std::uint64_t{1});
+            if (halving) {
+                const std::uint64_t half = std::uint64_t{1} << (level - 1u);
+                const bool keep_hi = Fixed && at >= base + half;
+                parent = dest[i].first + (keep_hi ? 1u : 0u);
+                base += keep_hi ? half : 0;
+                --level;
+            }
         }
         const std::uint32_t ri = st.rec.take();
         record& rec = st.rec[ri];
@@ -153,7 +193,7 @@ private:
         rec.paddr = base;
         rec.pad_slot = 0;
         rec.pad_count = 0;
-        rec.untyped = a.strategy_.commit_split(st, c.block, ri, bits, dest);
+        rec.untyped = a.strategy_.commit_split(st, c.block, ri, bits, dest.data(), Fixed, at);
         const untyped_desc& from = st.ut[rec.untyped];
         return result<allocation>(std::in_place, allocation_id{ri, rec.generation}, from.slot, object.first,
                                   std::uint64_t{1}, type, size_bits, static_cast<std::uint8_t>(bits), base, from.device,
@@ -161,20 +201,19 @@ private:
     }
 
     /// request_split's call i failed (refused with `cause`, or, batch != 0,
-    /// its object 0 made at `actual`). Every slot goes back, newest first, so
-    /// the allocator is as before the request, and the planned path's plan
-    /// for it is made again (the same plan: same state); its undo then runs
-    /// from where the calls stopped, exactly as execute's. Rare.
-    template <class A>
+    /// its object 0 made elsewhere, at `actual`). Every slot goes back, newest
+    /// first, so the allocator is as before the request, and the planned
+    /// path's plan for it is made again (the same plan: same state); its undo
+    /// then runs from where the calls stopped, exactly as execute's. Rare.
+    template <bool Fixed, class A>
     [[nodiscard]] static constexpr result<allocation>
-    split_undo(A& a, kernel::object_type type, std::uint64_t size_bits, memory mem, const split_choice& c,
-               const slot_take* dest, const slot_take& object, unsigned i, const error& cause, kernel::paddr_t actual,
-               std::uint64_t batch) noexcept {
+    split_undo(A& a, kernel::object_type type, std::uint64_t size_bits, memory mem, unsigned bits,
+               const split_choice& c, const slot_take* dest, const slot_take& object, kernel::paddr_t at, unsigned i,
+               const error& cause, kernel::paddr_t actual, std::uint64_t batch) noexcept {
         auto& st = a.st_;
         st.slots.restore(object);
         for (unsigned k = c.halvings; k-- > 0;) st.slots.restore(dest[k]);
-        const unsigned bits = A::checks::exact_bits(type, size_bits, mem);
-        const plan_request q{type, size_bits, bits, 1, mem == memory::device, false, 0};
+        const plan_request q{type, size_bits, bits, 1, mem == memory::device, Fixed, Fixed ? at : 0};
         call_plan p;
         [[maybe_unused]] const bool planned = a.strategy_.plan(st, q, p).has_value();
         RETYPE_INVARIANT(planned && p.n == c.halvings + 1u && p.block == c.block);
@@ -183,7 +222,7 @@ private:
         p.batch = batch;
         executor<typename A::backend_type>::undo(*st.backend, p, st.stats, i, batch);
         a.strategy_.undone(st, p);
-        const error e = batch != 0 ? make_error(error_code::mispredicted, st.ut[c.block].paddr, actual) : cause;
+        const error e = batch != 0 ? make_error(error_code::mispredicted, p.steps[i].paddr, actual) : cause;
         return failure(planned_path::after_undo(a, p, e));
     }
 

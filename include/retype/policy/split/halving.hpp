@@ -143,23 +143,51 @@ public:
         if (c >= 64 || c == need) return {};
         return {st.ut.front(device, c), c - need};
     }
-    /// The fast path's commit for split_block's choice bi, its halvings made
-    /// into the pairs dest[0 .. halvings) (lo in dest[i].first, hi in the next
-    /// slot) and record ri's one object of 2^bits retyped from the last low
-    /// half: the halves' descriptors as commit() makes them for the same plan
-    /// (each high half listed, each low half split again or holding), and the
-    /// holding block's index. O(W).
+    /// The fast path's lookup at an address (one object of 2^bits at `at`):
+    /// the free block that holds `at` as plan() would find it, and the
+    /// halvings down to the object (0: the block is the object's size and
+    /// starts at `at`); a block of no_index when plan() would report an error
+    /// or the block is not on a free list (reserved), so that the planned
+    /// path runs. Reads only. O(U) for the root + O(W) descent.
+    template <class St>
+    [[nodiscard]] constexpr detail::split_choice split_block_at(const St& st, bool device, unsigned bits,
+                                                                kernel::paddr_t at) const noexcept {
+        const unsigned need = bits < St::arch.min_untyped_bits ? St::arch.min_untyped_bits : bits;
+        if (need > St::arch.max_untyped_bits) return {};
+        auto root = st.ut.find_root(at, need, 1, device);
+        if (!root || (St::arch.to_pptr(at) & ((std::uint64_t{1} << need) - 1)) != 0) return {};
+        std::uint32_t bi = *root;
+        while (st.ut[bi].state == detail::ustate::split) {
+            const unsigned half = st.ut[bi].size_bits - 1u;
+            if (half < need) return {};
+            bi = at < st.ut[bi].paddr + (std::uint64_t{1} << half) ? st.ut[bi].lo : st.ut[bi].hi;
+        }
+        const detail::untyped_desc& b = st.ut[bi];
+        if (b.state != detail::ustate::free || b.listed == detail::no_class) return {};
+        return {bi, b.size_bits - need};
+    }
+
+    /// The fast path's commit for split_block's (or split_block_at's, fixed)
+    /// choice bi, its halvings made into the pairs dest[0 ..) (lo in
+    /// dest[i].first, hi in the next slot) and record ri's one object of
+    /// 2^bits retyped from the last half kept (the low one, or the one that
+    /// holds `at`): the halves' descriptors as commit() makes them for the same
+    /// plan (each half not kept listed), and the holding block's index. O(W).
     template <class St>
     constexpr std::uint32_t commit_split(St& st, std::uint32_t bi, std::uint32_t ri, unsigned bits,
-                                         const detail::slot_take* dest) noexcept {
+                                         const detail::slot_take* dest, bool fixed, kernel::paddr_t at) noexcept {
         const unsigned need = bits < St::arch.min_untyped_bits ? St::arch.min_untyped_bits : bits;
         std::uint32_t cur = bi;
-        st.ut.unlist_front(cur);
+        if (fixed)
+            st.ut.unlist(cur);
+        else
+            st.ut.unlist_front(cur);
         RETYPE_INVARIANT(!st.ut[cur].in_reservation); // a listed block is in no reservation
         const bool dev = st.ut[cur].device;
-        const kernel::paddr_t base = st.ut[cur].paddr;
+        kernel::paddr_t base = st.ut[cur].paddr;
         for (unsigned level = st.ut[cur].size_bits; level > need; --level, ++dest) {
             const auto half_bits = static_cast<std::uint8_t>(level - 1);
+            const std::uint64_t half = std::uint64_t{1} << half_bits;
             const std::uint32_t lo = st.ut.take();
             const std::uint32_t hi = st.ut.take();
             st.ut[lo] = detail::untyped_desc{.paddr = base,
@@ -168,7 +196,7 @@ public:
                                              .size_bits = half_bits,
                                              .device = dev,
                                              .state = detail::ustate::free};
-            st.ut[hi] = detail::untyped_desc{.paddr = base + (std::uint64_t{1} << half_bits),
+            st.ut[hi] = detail::untyped_desc{.paddr = base + half,
                                              .slot = dest->first + 1,
                                              .parent = cur,
                                              .size_bits = half_bits,
@@ -180,8 +208,10 @@ public:
             c.hi = hi;
             c.children = 2;
             c.used = std::uint64_t{2} << half_bits;
-            st.ut.list(hi);
-            cur = lo;
+            const bool keep_hi = fixed && at >= base + half;
+            st.ut.list(keep_hi ? lo : hi);
+            cur = keep_hi ? hi : lo;
+            base += keep_hi ? half : 0;
         }
         hold_one(st.ut[cur], ri, bits);
         return cur;
