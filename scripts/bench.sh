@@ -4,6 +4,8 @@
 #   bash scripts/bench.sh            # full suite plus callgrind, a few minutes on 2 cores
 #   BENCH_FILTER='Boot' bash scripts/bench.sh   # a subset (the docs then show only it)
 #   BENCH_CALLGRIND=0 bash scripts/bench.sh     # without the callgrind figures
+#   BENCH_REPETITIONS=1 bash scripts/bench.sh   # one run per case (default 5,
+#       interleaved in random order; the tables show each case's median)
 # The suite's CPU times depend on the machine's load; callgrind's instruction
 # counts and the counted cases' kernel calls do not.
 set -euo pipefail
@@ -33,6 +35,9 @@ cmake --build "$build" --target bench_retype bench_baselines_test bench_churn_st
 "$build/bench/suite/bench_retype" \
     --benchmark_filter="${BENCH_FILTER:-.}" \
     --benchmark_min_time="${BENCH_MIN_TIME:-0.2}" \
+    --benchmark_repetitions="${BENCH_REPETITIONS:-5}" \
+    --benchmark_enable_random_interleaving=true \
+    --benchmark_report_aggregates_only=true \
     --benchmark_out="$out" --benchmark_out_format=json
 
 # Instructions per churn step, and per request of Boot and DeviceFrames: one

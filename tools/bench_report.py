@@ -28,9 +28,20 @@ def load(path):
     with open(path) as f:
         data = json.load(f)
     rows = {}
+    medians = {}
     for b in data["benchmarks"]:
-        name = re.sub(r"/(iterations|min_time):[^/]*", "", b["name"])
-        rows[name] = b
+        # With --benchmark_repetitions (scripts/bench.sh) each case's median is
+        # the figure; a case without aggregates (one run, or an error) is
+        # taken as it is.
+        if b.get("run_type") == "aggregate":
+            if b.get("aggregate_name") != "median":
+                continue
+            name = re.sub(r"/(iterations|min_time|repeats):[^/]*", "", b["run_name"])
+            medians[name] = b
+            continue
+        name = re.sub(r"/(iterations|min_time|repeats):[^/]*", "", b.get("run_name", b["name"]))
+        rows.setdefault(name, b)
+    rows.update(medians)
     return data.get("context", {}), rows
 
 

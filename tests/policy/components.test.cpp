@@ -76,6 +76,42 @@ constexpr bool slot_manager_takes_and_gives() {
 }
 static_assert(slot_manager_takes_and_gives());
 
+// take_single is take(1): the same slot, the same source and the same state
+// after, from the cache, from a lowest run longer than one slot (its inline
+// case), from a lowest run of one slot (the search), and with none left.
+// Two managers take side by side, one by each, after the same history:
+// ranges [10, 14) and [20, 24), a pair and a single taken, the single given
+// back (cached), then a slot from each run.
+constexpr bool take_single_is_take_1() {
+    slots_t a;
+    slots_t b;
+    for (slots_t* s : {&a, &b}) {
+        if (!s->add_range(10, 4) || !s->add_range(20, 4)) return false;
+        detail::slot_take t{};
+        if (!s->take(2, t) || !s->take(1, t)) return false; // 10, 11; then 12
+        s->give(12, 1);                                     // cached
+    }
+    // Cache (12), lowest run 13 of one slot (search: it is taken whole), run 20..23 (inline), ... none.
+    for (int k = 0; k < 7; ++k) {
+        detail::slot_take x{};
+        detail::slot_take y{};
+        const bool ok_a = a.take(1, x);
+        const bool ok_b = b.take_single(y);
+        if (ok_a != ok_b) return false;
+        if (ok_a && (x.first != y.first || x.count != y.count || x.cached != y.cached)) return false;
+        if (a.used() != b.used() || a.runs_in_use() != b.runs_in_use() || !(a.singles() == b.singles())) return false;
+        for (std::size_t i = 0; i < a.runs_in_use(); ++i)
+            if (!(a.runs()[i] == b.runs()[i])) return false;
+        if (k == 0 && (!ok_a || x.first != 12 || !x.cached)) return false;
+        if (k == 1 && (!ok_a || x.first != 13 || x.cached)) return false;
+        if (k == 2 && (!ok_a || x.first != 20 || x.cached)) return false;
+        if (k == 6 && ok_a) return false; // 10 .. 13 and 20 .. 23 all taken
+    }
+    return true;
+}
+static_assert(take_single_is_take_1());
+TEST(Components, TakeSingleIsTakeOne) { EXPECT_TRUE(take_single_is_take_1()); }
+
 // Descriptors: take/release from the free-index stack; the class mask finds
 // the first listed class at or above a size; find_root says which error.
 constexpr bool untyped_table_lists_and_finds() {

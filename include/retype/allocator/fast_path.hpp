@@ -108,7 +108,7 @@ private:
                 if (c.block != no_index && c.halvings != 0)
                     return request_split<true>(a, type, size_bits, mem, bits, c, at);
                 slot_take t; // NOLINT(cppcoreguidelines-pro-type-member-init): written by the take that succeeds
-                if (c.block != no_index && (a.st_.slots.take_cached_single(t) || a.st_.slots.take(1, t)))
+                if (c.block != no_index && a.st_.slots.take_single(t))
                     return allocate<true>(a, type, size_bits, fast_hit{c.block, bits, t});
             }
         } else {
@@ -154,7 +154,7 @@ private:
         slot_take object; // NOLINT(cppcoreguidelines-pro-type-member-init): written by the take that succeeds
         unsigned taken = 0;
         while (taken < c.halvings && st.slots.take(2, dest[taken])) ++taken;
-        if (taken < c.halvings || !st.slots.take(1, object)) { // no run long enough: give back, newest first
+        if (taken < c.halvings || !st.slots.take_single(object)) { // no run long enough: give back, newest first
             while (taken > 0) st.slots.restore(dest[--taken]);
             return planned_path::allocate(a, type, size_bits, 1, mem, false, Fixed, at);
         }
@@ -241,7 +241,7 @@ private:
         else
             bi = a.strategy_.exact_block(a.st_, device, bits);
         slot_take t; // NOLINT(cppcoreguidelines-pro-type-member-init): written by the take that succeeds
-        if (bi == no_index || !(a.st_.slots.take_cached_single(t) || a.st_.slots.take(1, t))) return {};
+        if (bi == no_index || !a.st_.slots.take_single(t)) return {};
         return fast_hit{bi, bits, t};
     }
 

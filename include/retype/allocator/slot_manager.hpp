@@ -115,14 +115,17 @@ public:
         }
         return take_from_runs(n, out);
     }
-    /// take(1, out) when a single is cached (true); otherwise false and no
-    /// change (the caller then takes from the runs). O(1), branch-light: the
-    /// allocator's fast path.
-    [[nodiscard]] constexpr bool take_cached_single(detail::slot_take& out) noexcept {
-        if (singles_.n == 0) return false;
-        ++used_;
-        out = detail::slot_take{singles_.entries[--singles_.n], 1, true};
-        return true;
+    /// take(1, out): a cached single, inline; else, in one call, the first
+    /// slot of the lowest run when that run is longer than one slot (take's
+    /// first fit looks there first; a boot's many requests take from it), else
+    /// take's search of the runs. The allocator's fast path.
+    [[nodiscard, gnu::always_inline]] constexpr bool take_single(detail::slot_take& out) noexcept {
+        if (singles_.n != 0) {
+            ++used_;
+            out = detail::slot_take{singles_.entries[--singles_.n], 1, true};
+            return true;
+        }
+        return take_single_from_runs(out);
     }
     /// give(s, 1), with the cache case inline: the fast free path.
     constexpr void give_single(backend::slot_t s) noexcept {
@@ -160,6 +163,18 @@ public:
     [[nodiscard]] constexpr std::size_t ranges_in_use() const noexcept { return ranges_n_; }
 
 private:
+    [[nodiscard]] constexpr bool take_single_from_runs(detail::slot_take& out) noexcept {
+        if (runs_n_ != 0 && runs_[runs_n_ - 1].count > 1) {
+            run& r = runs_[runs_n_ - 1];
+            const std::uint64_t first = r.first;
+            ++r.first;
+            --r.count;
+            ++used_;
+            out = detail::slot_take{slot_of(first), 1, false};
+            return true;
+        }
+        return take_from_runs(1, out);
+    }
     [[nodiscard]] constexpr bool take_from_runs(std::uint64_t n, detail::slot_take& out) noexcept {
         for (std::size_t i = runs_n_; i-- > 0;) {
             run& r = runs_[i];
