@@ -31,9 +31,12 @@ public:
     // Slots 0 .. 15 hold the bootinfo untypeds; the empty range follows.
     static constexpr backend::slot_t first_free_slot = 16;
 
+    // The case's CNode (Sizing::slots, as the baselines get) less the bootinfo
+    // slots, at most the capacity: a kernel model's CNode may be smaller.
     template <class Sizing>
-    retype_adapter(B& b, const Sizing&) : a_(b) {
-        ok_ = a_.add_slots(first_free_slot, Caps::slots).has_value();
+    retype_adapter(B& b, const Sizing& s) : a_(b) {
+        const std::size_t n = s.slots > first_free_slot ? s.slots - first_free_slot : 0;
+        ok_ = a_.add_slots(first_free_slot, n < Caps::slots ? n : Caps::slots).has_value();
     }
 
     result<void> add_untyped(kernel::paddr_t p, unsigned bits, bool device) {
