@@ -184,15 +184,7 @@ private:
         }
         const std::uint32_t ri = st.rec.take();
         record& rec = st.rec[ri];
-        rec.range = false;
-        rec.type = type;
-        rec.size_bits = size_bits;
-        rec.object_bits = static_cast<std::uint8_t>(bits);
-        rec.count = 1;
-        rec.slot = object.first;
-        rec.paddr = base;
-        rec.pad_slot = 0;
-        rec.pad_count = 0;
+        fill_one(rec, type, size_bits, bits, object.first, base);
         rec.untyped = a.strategy_.commit_split(st, c.block, ri, bits, dest.data(), Fixed, at);
         const untyped_desc& from = st.ut[rec.untyped];
         return result<allocation>(std::in_place, allocation_id{ri, rec.generation}, from.slot, object.first,
@@ -262,16 +254,8 @@ private:
         if (r->paddr_known && r->paddr != u.paddr) return mispredicted(a, type, size_bits, h, r->paddr);
         const std::uint32_t ri = st.rec.take();
         record& rec = st.rec[ri];
-        rec.range = false;
         rec.untyped = h.block;
-        rec.type = type;
-        rec.size_bits = size_bits;
-        rec.object_bits = static_cast<std::uint8_t>(h.bits);
-        rec.count = 1;
-        rec.slot = h.slot.first;
-        rec.paddr = u.paddr;
-        rec.pad_slot = 0;
-        rec.pad_count = 0;
+        fill_one(rec, type, size_bits, h.bits, h.slot.first, u.paddr);
         if constexpr (At)
             a.strategy_.commit_exact_at(st, h.block, ri, h.bits);
         else
@@ -280,6 +264,22 @@ private:
         return result<allocation>(std::in_place, allocation_id{ri, rec.generation}, u.slot, h.slot.first,
                                   std::uint64_t{1}, type, size_bits, static_cast<std::uint8_t>(h.bits), u.paddr,
                                   u.device, std::uint32_t{1});
+    }
+
+    /// A record of one object of 2^bits in `slot` at `paddr`, no padding and no
+    /// range (its untyped is the caller's to set).
+    [[gnu::always_inline]] static constexpr void fill_one(record& rec, kernel::object_type type,
+                                                          std::uint64_t size_bits, unsigned bits, backend::slot_t slot,
+                                                          kernel::paddr_t paddr) noexcept {
+        rec.range = false;
+        rec.type = type;
+        rec.size_bits = size_bits;
+        rec.object_bits = static_cast<std::uint8_t>(bits);
+        rec.count = 1;
+        rec.slot = slot;
+        rec.paddr = paddr;
+        rec.pad_slot = 0;
+        rec.pad_count = 0;
     }
 
     /// The one retype made its object elsewhere: the planned path's undo
