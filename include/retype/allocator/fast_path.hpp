@@ -35,10 +35,13 @@
 namespace retype::detail {
 
 /// What find() found: the block, the object's size and the slot (taken).
+// Scalars only (16 bytes), so that it stays in registers on the fast path.
 struct fast_hit {
     std::uint32_t block = no_index; // no_index: take the planned path
-    unsigned bits = 0;
-    slot_take slot{};
+    std::uint8_t bits = 0;
+    bool cached = false; // the slot came from the singles cache (else from the runs)
+    backend::slot_t slot = 0;
+    [[nodiscard]] constexpr slot_take take() const noexcept { return slot_take{slot, 1, cached}; }
 };
 
 /// Does strategy S serve one object from an exact-size free block without a
@@ -107,9 +110,12 @@ private:
                 const split_choice c = a.strategy_.split_block_at(a.st_, mem == memory::device, bits, at);
                 if (c.block != no_index && c.halvings != 0)
                     return request_split<true>(a, type, size_bits, mem, bits, c, at);
-                slot_take t; // NOLINT(cppcoreguidelines-pro-type-member-init): written by the take that succeeds
-                if (c.block != no_index && a.st_.slots.take_single(t))
-                    return allocate<true>(a, type, size_bits, fast_hit{c.block, bits, t});
+                if (c.block != no_index) {
+                    bool cached = false;
+                    if (const backend::slot_t s = a.st_.slots.take_single(cached); s != a.st_.slots.no_slot)
+                        return allocate<true>(a, type, size_bits,
+                                              fast_hit{c.block, static_cast<std::uint8_t>(bits), cached, s});
+                }
             }
         } else {
             if (const fast_hit h = find(a, type, size_bits, mem, true, at); h.block != no_index)
@@ -151,10 +157,12 @@ private:
             return planned_path::allocate(a, type, size_bits, 1, mem, false, Fixed, at);
         // The slots in the plan's order: a pair per halving, then the object's.
         std::array<slot_take, 64> dest; // NOLINT(cppcoreguidelines-pro-type-member-init): [0, taken) written
-        slot_take object; // NOLINT(cppcoreguidelines-pro-type-member-init): written by the take that succeeds
         unsigned taken = 0;
         while (taken < c.halvings && st.slots.take(2, dest[taken])) ++taken;
-        if (taken < c.halvings || !st.slots.take_single(object)) { // no run long enough: give back, newest first
+        bool cached = false;
+        const backend::slot_t s = taken == c.halvings ? st.slots.take_single(cached) : st.slots.no_slot;
+        const slot_take object{s, 1, cached};
+        if (s == st.slots.no_slot) { // no run long enough: give back, newest first
             while (taken > 0) st.slots.restore(dest[--taken]);
             return planned_path::allocate(a, type, size_bits, 1, mem, false, Fixed, at);
         }
@@ -232,9 +240,11 @@ private:
                        : a.strategy_.exact_block(a.st_, device, bits);
         else
             bi = a.strategy_.exact_block(a.st_, device, bits);
-        slot_take t; // NOLINT(cppcoreguidelines-pro-type-member-init): written by the take that succeeds
-        if (bi == no_index || !a.st_.slots.take_single(t)) return {};
-        return fast_hit{bi, bits, t};
+        if (bi == no_index) return {};
+        bool cached = false;
+        const backend::slot_t s = a.st_.slots.take_single(cached);
+        if (s == a.st_.slots.no_slot) return {};
+        return fast_hit{bi, static_cast<std::uint8_t>(bits), cached, s};
     }
 
     /// One object from h (find()'s): one retype; then the record and the
@@ -245,9 +255,9 @@ private:
                                                                const fast_hit& h) noexcept {
         auto& st = a.st_;
         const untyped_desc& u = st.ut[h.block];
-        auto r = st.backend->untyped_retype(backend::retype_call{u.slot, type, size_bits, h.slot.first, 1});
+        auto r = st.backend->untyped_retype(backend::retype_call{u.slot, type, size_bits, h.slot, 1});
         if (!r) {
-            st.slots.restore(h.slot);
+            st.slots.restore(h.take());
             return failure(r.error());
         }
         ++st.stats.retypes;
@@ -255,15 +265,15 @@ private:
         const std::uint32_t ri = st.rec.take();
         record& rec = st.rec[ri];
         rec.untyped = h.block;
-        fill_one(rec, type, size_bits, h.bits, h.slot.first, u.paddr);
+        fill_one(rec, type, size_bits, h.bits, h.slot, u.paddr);
         if constexpr (At)
             a.strategy_.commit_exact_at(st, h.block, ri, h.bits);
         else
             a.strategy_.commit_exact(st, h.block, ri, h.bits);
         // Built in place: no copy of the allocation on the way out.
-        return result<allocation>(std::in_place, allocation_id{ri, rec.generation}, u.slot, h.slot.first,
-                                  std::uint64_t{1}, type, size_bits, static_cast<std::uint8_t>(h.bits), u.paddr,
-                                  u.device, std::uint32_t{1});
+        return result<allocation>(std::in_place, allocation_id{ri, rec.generation}, u.slot, h.slot, std::uint64_t{1},
+                                  type, size_bits, static_cast<std::uint8_t>(h.bits), u.paddr, u.device,
+                                  std::uint32_t{1});
     }
 
     /// A record of one object of 2^bits in `slot` at `paddr`, no padding and no
@@ -293,9 +303,9 @@ private:
         call_plan p;
         const untyped_desc& u = st.ut[h.block];
         p.block = h.block;
-        p.object_slot = h.slot.first;
-        p.takes[p.takes_n++] = h.slot;
-        p.steps[p.n++] = step{u.slot, type, size_bits, static_cast<std::uint8_t>(h.bits), h.slot.first, 1, u.paddr};
+        p.object_slot = h.slot;
+        p.takes[p.takes_n++] = h.take();
+        p.steps[p.n++] = step{u.slot, type, size_bits, static_cast<std::uint8_t>(h.bits), h.slot, 1, u.paddr};
         executor<typename A::backend_type>::undo_all(*st.backend, p, st.stats);
         p.mispredicted = true;
         p.actual = actual;

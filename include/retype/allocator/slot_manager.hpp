@@ -115,17 +115,23 @@ public:
         }
         return take_from_runs(n, out);
     }
-    /// take(1, out): a cached single, inline; else, in one call, the first
-    /// slot of the lowest run when that run is longer than one slot (take's
-    /// first fit looks there first; a boot's many requests take from it), else
-    /// take's search of the runs. The allocator's fast path.
-    [[nodiscard, gnu::always_inline]] constexpr bool take_single(detail::slot_take& out) noexcept {
+    /// No slot: what take_single answers when none is free (never a managed
+    /// slot: a range ends below it, add_range refuses a wrap).
+    static constexpr backend::slot_t no_slot = ~backend::slot_t{0};
+    /// take(1, out) in scalars, so that the caller's slot stays in registers:
+    /// the slot (cached: whether from the singles cache), or no_slot and no
+    /// change. A cached single inline; else, in one call, the first slot of the
+    /// lowest run when that run is longer than one slot (take's first fit
+    /// looks there first; a boot's many requests take from it), else take's
+    /// search of the runs. The allocator's fast path.
+    [[nodiscard, gnu::always_inline]] constexpr backend::slot_t take_single(bool& cached) noexcept {
         if (singles_.n != 0) {
             ++used_;
-            out = detail::slot_take{singles_.entries[--singles_.n], 1, true};
-            return true;
+            cached = true;
+            return singles_.entries[--singles_.n];
         }
-        return take_single_from_runs(out);
+        cached = false;
+        return take_single_from_runs();
     }
     /// give(s, 1), with the cache case inline: the fast free path.
     constexpr void give_single(backend::slot_t s) noexcept {
@@ -163,17 +169,17 @@ public:
     [[nodiscard]] constexpr std::size_t ranges_in_use() const noexcept { return ranges_n_; }
 
 private:
-    [[nodiscard]] constexpr bool take_single_from_runs(detail::slot_take& out) noexcept {
+    [[nodiscard]] constexpr backend::slot_t take_single_from_runs() noexcept {
         if (runs_n_ != 0 && runs_[runs_n_ - 1].count > 1) {
             run& r = runs_[runs_n_ - 1];
             const std::uint64_t first = r.first;
             ++r.first;
             --r.count;
             ++used_;
-            out = detail::slot_take{slot_of(first), 1, false};
-            return true;
+            return slot_of(first);
         }
-        return take_from_runs(1, out);
+        detail::slot_take t{};
+        return take_from_runs(1, t) ? t.first : no_slot;
     }
     [[nodiscard]] constexpr bool take_from_runs(std::uint64_t n, detail::slot_take& out) noexcept {
         for (std::size_t i = runs_n_; i-- > 0;) {
