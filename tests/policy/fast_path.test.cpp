@@ -91,13 +91,18 @@ struct planned_only {
 template <class Split, class B>
 using planned_t =
     allocator<B, target<x86>, split<planned_only<Split>>, max_untypeds<16>, max_slots<16>, max_allocations<8>>;
-static_assert(detail::fast_at_strategy_for<buddy, alloc_t<buddy, backend::null_backend>::state_type>);
+static_assert(detail::fast_split_at_strategy_for<buddy, alloc_t<buddy, backend::null_backend>::state_type>);
 static_assert(!detail::fast_strategy_for<planned_only<buddy>, planned_t<buddy, backend::null_backend>::state_type>);
 
-/// The layout above, with `slots` slots; false if a setup call failed.
+/// The layout above before its first frame, with `slots` slots; false if a call failed.
+template <class A>
+constexpr bool bare(A& a, std::uint64_t slots = 16) {
+    return a.add_slots(first_slot, slots) && a.add_untyped(1, base, 14, false);
+}
+/// The layout above, with its first frame; false if a setup call failed.
 template <class A>
 constexpr bool setup(A& a, std::uint64_t slots = 16) {
-    return a.add_slots(first_slot, slots) && a.add_untyped(1, base, 14, false) && a.allocate(object_type::frame_4k);
+    return bare(a, slots) && a.allocate(object_type::frame_4k);
 }
 /// The second frame, anywhere or at the exact block's address.
 template <class A>
@@ -356,8 +361,8 @@ TYPED_TEST(FastPath, SplitMatchesPlanned) {
         split_model pm(x86);
         auto fast = std::make_unique<alloc_t<TypeParam, split_model>>(fm);
         auto planned = std::make_unique<planned_t<TypeParam, split_model>>(pm);
-        ASSERT_TRUE(fast->add_slots(first_slot, 16) && fast->add_untyped(1, base, 14, false));
-        ASSERT_TRUE(planned->add_slots(first_slot, 16) && planned->add_untyped(1, base, 14, false));
+        ASSERT_TRUE(bare(*fast));
+        ASSERT_TRUE(bare(*planned));
         auto f = first_frame(*fast, at);
         auto p = first_frame(*planned, at);
         ASSERT_TRUE(f);
@@ -390,8 +395,8 @@ TYPED_TEST(FastPath, SplitRefusedCallUndoneAsPlanned) {
             test::faulty<split_model> pb(pm);
             auto fast = std::make_unique<alloc_t<TypeParam, test::faulty<split_model>>>(fb);
             auto planned = std::make_unique<planned_t<TypeParam, test::faulty<split_model>>>(pb);
-            ASSERT_TRUE(fast->add_slots(first_slot, 16) && fast->add_untyped(1, base, 14, false));
-            ASSERT_TRUE(planned->add_slots(first_slot, 16) && planned->add_untyped(1, base, 14, false));
+            ASSERT_TRUE(bare(*fast));
+            ASSERT_TRUE(bare(*planned));
             const auto before = fast->snapshot();
             fb.fail_retype = pb.fail_retype = k;
             auto f = first_frame(*fast, at);
@@ -426,8 +431,8 @@ TYPED_TEST(FastPath, SplitMispredictedUndoneAsPlanned) {
             shifting pb;
             auto fast = std::make_unique<alloc_t<TypeParam, shifting>>(fb);
             auto planned = std::make_unique<planned_t<TypeParam, shifting>>(pb);
-            ASSERT_TRUE(fast->add_slots(first_slot, 16) && fast->add_untyped(1, base, 14, false));
-            ASSERT_TRUE(planned->add_slots(first_slot, 16) && planned->add_untyped(1, base, 14, false));
+            ASSERT_TRUE(bare(*fast));
+            ASSERT_TRUE(bare(*planned));
             fb.report = pb.report = 0x108000;
             fb.refuse_deletes = pb.refuse_deletes = refused;
             auto f = first_frame(*fast, at);

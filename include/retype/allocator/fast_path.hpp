@@ -1,23 +1,27 @@
 // retype allocator: the fast path, one component. A request for one object
-// whose checks pass and for which the strategy has a free block of exactly the
-// object's size is served without a plan: one table lookup for the checks, the
-// block (anywhere: one bit test and one list front, a halving strategy's
-// exact_block; at an address: the descent to the block that holds it,
-// exact_block_at), one slot from the cache, one retype, then the record and
-// the block's descriptor. basic_allocator's allocate() and allocate_at() enter
-// here (request()) and fall back to the planned path, which serves every other
-// request (and would choose the same block and slot for this one).
+// whose checks pass is served without a plan when the strategy has a free
+// block for it: one table lookup for the checks; the block (anywhere: one bit
+// test and one list front, a halving strategy's exact_block, or when only a
+// larger block is free, split_block; at an address: one descent to the block
+// that holds it, split_block_at, or exact_block_at for a strategy without
+// it); a slot pair per halving and the object's slot; one retype of two
+// halves per halving and the object's retype; then the record and the
+// descriptors. basic_allocator's allocate() and allocate_at() enter here
+// (request()) and fall back to the planned path, which serves every other
+// request (and would choose the same block and slots for this one).
 //
 // What it keeps: the checks are the planned path's for this request (an input
 // the checks refuse, a full record table or an undo that could not finish
-// takes the planned path, which reports it); nothing changes before the one
-// kernel call; a refused retype puts the slot back where it came from; an
-// object the backend reports elsewhere is undone as the planned path undoes it
-// (tests/policy/fast_path.test.cpp compares the two paths' snapshots).
+// takes the planned path, which reports it); nothing changes before the first
+// kernel call; a refused call gives every slot back where it came from and
+// undoes the calls before it as the planned path would (split_undo re-makes
+// its plan on the unchanged state); an object the backend reports elsewhere
+// is undone likewise (tests/policy/fast_path.test.cpp compares the two paths'
+// snapshots, the kernel model's too).
 //
-// Complexity: find, allocate: O(1); find_at: the strategy's exact_block_at
-// (halving: O(U) for the root + O(W) descent); a slot from the runs when the
-// cache is empty: slot_manager.hpp's take.
+// Complexity: an exact block anywhere: O(1); with halvings: O(W); at an
+// address: O(U) for the root + O(W) descent (+ O(W) halvings); a slot from the
+// runs when the cache is empty: slot_manager.hpp's take.
 #pragma once
 
 #include <retype/allocator/executor.hpp>
@@ -63,6 +67,7 @@ concept fast_split_strategy_for = fast_strategy_for<S, St> && requires(S& s, St&
 template <class S, class St>
 concept fast_split_at_strategy_for = fast_split_strategy_for<S, St> && requires(S& s, St& st, kernel::paddr_t at) {
     { s.split_block_at(st, false, 0u, at) } -> std::same_as<split_choice>;
+    s.commit_exact_at(st, std::uint32_t{0}, std::uint32_t{0}, 0u);
 };
 template <class S, class St>
 concept fast_at_strategy_for = fast_strategy_for<S, St> && requires(S& s, St& st, kernel::paddr_t at) {
@@ -91,7 +96,7 @@ struct fast_path {
                     return request_anywhere(a, type, size_bits, mem);
             }
         }
-        if constexpr (fast_at_strategy_for<S, St>) {
+        if constexpr (fast_at_strategy_for<S, St> || fast_split_at_strategy_for<S, St>) {
             if (count == 1 && fixed) return request_at(a, type, size_bits, mem, at);
         }
         return planned_path::allocate(a, type, size_bits, count, mem, false, fixed, at);
@@ -117,7 +122,7 @@ private:
                                               fast_hit{c.block, static_cast<std::uint8_t>(bits), cached, s});
                 }
             }
-        } else {
+        } else if constexpr (fast_at_strategy_for<S, St>) {
             if (const fast_hit h = find(a, type, size_bits, mem, true, at); h.block != no_index)
                 return allocate<true>(a, type, size_bits, h);
         }

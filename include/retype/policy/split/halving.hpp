@@ -102,28 +102,7 @@ public:
         hold_one(st.ut[bi], ri, bits);
     }
 
-    /// The fast path's lookup at an address (one object of 2^bits at `at`):
-    /// the free block that holds `at` when it is exactly the size the object
-    /// needs and `at` is its base, so that plan() at `at` would make no
-    /// halving and choose it; no_index otherwise (then the planned path runs
-    /// and reports any error). Reads only. O(U) for the root + O(W) descent.
-    template <class St>
-    [[nodiscard]] constexpr std::uint32_t exact_block_at(const St& st, bool device, unsigned bits,
-                                                         kernel::paddr_t at) const noexcept {
-        const unsigned need = bits < St::arch.min_untyped_bits ? St::arch.min_untyped_bits : bits;
-        auto root = st.ut.find_root(at, need, 1, device);
-        if (!root) return no_index;
-        std::uint32_t bi = *root;
-        while (st.ut[bi].state == detail::ustate::split) {
-            const unsigned half = st.ut[bi].size_bits - 1u;
-            if (half < need) return no_index;
-            bi = at < st.ut[bi].paddr + (std::uint64_t{1} << half) ? st.ut[bi].lo : st.ut[bi].hi;
-        }
-        const detail::untyped_desc& b = st.ut[bi];
-        if (b.state != detail::ustate::free || b.size_bits != need || b.paddr != at) return no_index;
-        return bi;
-    }
-    /// commit_exact for a block from exact_block_at (anywhere on its list). O(1).
+    /// commit_exact for a block from split_block_at with no halving (anywhere on its list). O(1).
     template <class St>
     constexpr void commit_exact_at(St& st, std::uint32_t bi, std::uint32_t ri, unsigned bits) noexcept {
         st.ut.unlist(bi);
