@@ -52,6 +52,15 @@ public:
         return id_of(a_.allocate_at(r.type, r.size_bits, p, kind_at(p)));
     }
     result<void> free(const handle& h) { return a_.free(h); }
+    /// Every bootinfo untyped back as the boot found it (reset: a revoke of
+    /// each), so that a pass after a freed one starts from whole untypeds as a
+    /// first boot does: binary_search never merges, and would otherwise find
+    /// its blocks still halved.
+    result<void> reset_untypeds() {
+        for (std::size_t i = 0; i < roots_n_; ++i)
+            if (auto r = a_.reset(i); !r) return r;
+        return {};
+    }
 
     /// The range path: one allocate_range_at per bootinfo untyped the range covers.
     result<std::vector<handle>> map_range(const request&, kernel::paddr_t base, std::uint64_t size) {

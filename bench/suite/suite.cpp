@@ -213,6 +213,12 @@ void boot(benchmark::State& st) {
         }
         km.end(box.get());
         free_all_untimed(st, *a, live);
+        // Each pass is a first boot: from whole untypeds (allocman-style's frees merge them whole).
+        if constexpr (requires { a->reset_untypeds(); }) {
+            st.PauseTiming();
+            check(st, a->reset_untypeds().has_value(), "reset");
+            st.ResumeTiming();
+        }
     }
     st.SetItemsProcessed(static_cast<std::int64_t>(st.iterations() * objects.size()));
     km.report(st, static_cast<double>(objects.size()));
