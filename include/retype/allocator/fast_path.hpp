@@ -89,11 +89,11 @@ struct fast_path {
         using St = typename A::state_type;
         if constexpr (fast_strategy_for<S, St>) {
             if (count == 1 && !fixed) {
-                if (const fast_hit h = find(a, type, size_bits, mem, false, 0); h.block != no_index)
-                    return allocate<false>(a, type, size_bits, h);
+                const fast_hit h = find(a, type, size_bits, mem, false, 0);
+                if (h.block != no_index) return allocate<false>(a, type, size_bits, h);
                 // A halving is one retype of count 2: one call only under a fan-out limit of 2 or more.
                 if constexpr (fast_split_strategy_for<S, St> && A::config.target.fan_out_limit >= 2)
-                    return request_anywhere(a, type, size_bits, mem);
+                    if (h.bits != A::checks::no_bits) return request_anywhere(a, type, size_bits, mem, h.bits);
             }
         }
         if constexpr (fast_at_strategy_for<S, St> || fast_split_at_strategy_for<S, St>) {
@@ -110,8 +110,7 @@ private:
         using St = typename A::state_type;
         if constexpr (fast_split_at_strategy_for<S, St> && A::config.target.fan_out_limit >= 2) {
             // One descent finds the block that holds `at`: exact (no halving) or larger.
-            const unsigned bits = A::checks::exact_bits(type, size_bits, mem);
-            if (bits != A::checks::no_bits && a.st_.rec.available() != 0 && !a.stranded_.overflowed()) {
+            if (const unsigned bits = fast_bits(a, type, size_bits, mem); bits != A::checks::no_bits) {
                 const split_choice c = a.strategy_.split_block_at(a.st_, mem == memory::device, bits, at);
                 if (c.block != no_index && c.halvings != 0)
                     return request_split<true>(a, type, size_bits, mem, bits, c, at);
@@ -129,15 +128,14 @@ private:
         return planned_path::allocate(a, type, size_bits, 1, mem, false, true, at);
     }
 
-    /// One object anywhere, not of an exact block (find() found none): by
-    /// request_split when the strategy has a larger free block, else planned.
+    /// One object anywhere whose checks passed (bits: fast_bits') but for which
+    /// find() found no exact block: by request_split when the strategy has a
+    /// larger free block, else planned.
     template <class A>
-    [[nodiscard]] static constexpr result<allocation> request_anywhere(A& a, kernel::object_type type,
-                                                                       std::uint64_t size_bits, memory mem) noexcept {
-        const unsigned bits = A::checks::exact_bits(type, size_bits, mem);
-        if (bits != A::checks::no_bits && a.st_.rec.available() != 0 && !a.stranded_.overflowed())
-            if (const split_choice c = a.strategy_.split_block(a.st_, mem == memory::device, bits); c.block != no_index)
-                return request_split<false>(a, type, size_bits, mem, bits, c, 0);
+    [[nodiscard]] static constexpr result<allocation>
+    request_anywhere(A& a, kernel::object_type type, std::uint64_t size_bits, memory mem, unsigned bits) noexcept {
+        if (const split_choice c = a.strategy_.split_block(a.st_, mem == memory::device, bits); c.block != no_index)
+            return request_split<false>(a, type, size_bits, mem, bits, c, 0);
         return planned_path::allocate(a, type, size_bits, 1, mem, false, false, 0);
     }
 
@@ -231,13 +229,26 @@ private:
         return failure(planned_path::after_undo(a, p, e));
     }
 
+    /// The object's log2 size when the fast path may serve the request: the
+    /// checks pass (request_checks::exact_bits), a record is free and no undo
+    /// left more stranded slots than can be kept; else no_bits (the planned
+    /// path then reports why).
+    template <class A>
+    [[nodiscard, gnu::always_inline]] static constexpr unsigned
+    fast_bits(A& a, kernel::object_type type, std::uint64_t size_bits, memory mem) noexcept {
+        const unsigned bits = A::checks::exact_bits(type, size_bits, mem);
+        return a.st_.rec.available() == 0 || a.stranded_.overflowed() ? A::checks::no_bits : bits;
+    }
+
     /// The block and the slot for one object of `type`, or a hit whose block
-    /// is no_index (and no change) when the request is not the fast path's.
+    /// is no_index (and no change) when the request is not the fast path's:
+    /// its bits are then no_bits if fast_bits refused it, else the object's
+    /// log2 size (no exact block, or no slot).
     template <class A>
     [[nodiscard, gnu::always_inline]] static constexpr fast_hit
     find(A& a, kernel::object_type type, std::uint64_t size_bits, memory mem, bool fixed, kernel::paddr_t at) noexcept {
-        const unsigned bits = A::checks::exact_bits(type, size_bits, mem);
-        if (bits == A::checks::no_bits || a.st_.rec.available() == 0 || a.stranded_.overflowed()) return {};
+        const unsigned bits = fast_bits(a, type, size_bits, mem);
+        if (bits == A::checks::no_bits) return fast_hit{no_index, A::checks::no_bits, false, 0};
         const bool device = mem == memory::device;
         std::uint32_t bi = no_index;
         if constexpr (fast_at_strategy_for<typename A::strategy_type, typename A::state_type>)
@@ -245,10 +256,11 @@ private:
                        : a.strategy_.exact_block(a.st_, device, bits);
         else
             bi = a.strategy_.exact_block(a.st_, device, bits);
-        if (bi == no_index) return {};
+        const fast_hit miss{no_index, static_cast<std::uint8_t>(bits), false, 0};
+        if (bi == no_index) return miss;
         bool cached = false;
         const backend::slot_t s = a.st_.slots.take_single(cached);
-        if (s == a.st_.slots.no_slot) return {};
+        if (s == a.st_.slots.no_slot) return miss;
         return fast_hit{bi, static_cast<std::uint8_t>(bits), cached, s};
     }
 
