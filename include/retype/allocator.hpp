@@ -10,7 +10,8 @@
 //   - the untyped descriptor table (allocator/untyped_table.hpp), the record
 //     table (allocator/record_table.hpp) and the slot manager
 //     (allocator/slot_manager.hpp), sized by the capacities: no heap, ever;
-//   - the reserved ranges (allocator/reservation_table.hpp, reserve());
+//   - the reserved ranges (allocator/reservation_table.hpp, reserve()), sized
+//     by max_reservations;
 //   - the executor (allocator/executor.hpp) that runs a plan and undoes it.
 // Its operations on ranges (allocator/range_ops.hpp) and on what bootinfo
 // hands over (allocator/bootinfo_ops.hpp) are components of their own; the
@@ -34,8 +35,9 @@
 // In every case the allocator and the kernel again describe the same objects.
 //
 // Complexity per operation (U = max_untypeds, A = max_allocations, W = word bits,
-// n = objects in the request, F = fan_out_limit): the strategy's plan (see its
-// header) + O(n/F) retypes + slot takes (O(1) usually, see slot_manager.hpp);
+// n = objects in the request, F = fan_out_limit, R = max_reservations,
+// G = max_slot_ranges): the strategy's plan (see its header) + O(n/F) retypes +
+// slot takes (O(1) usually, see slot_manager.hpp);
 // free: the strategy's + O(1) slot gives; reset: O((U + A) x depth);
 // queries: O(W) or O(U). Nothing grows with the bytes managed, and the
 // object's size does not grow with max_slots.
@@ -106,6 +108,9 @@ class basic_allocator {
     static_assert(C.max_untypeds >= 1 && C.max_untypeds < no_index, "retype: max_untypeds out of range");
     static_assert(C.max_slots >= 1, "retype: max_slots must be at least 1");
     static_assert(C.max_allocations < no_index, "retype: max_allocations out of range");
+    static_assert(C.max_slot_ranges >= 1, "retype: max_slot_ranges must be at least 1");
+    static_assert(C.max_reservations >= 1, "retype: max_reservations must be at least 1");
+    static_assert(C.max_reservations < no_index, "retype: max_reservations out of range (reservation_id's index)");
     static_assert(alignment_source<Align>, "retype: align<A>: A does not model alignment_source");
     static_assert(RETYPE_HAS_INTRUSIVE_FREE_LIST || C.free_list == free_list_kind::array,
                   "retype: free_list<intrusive> needs Boost.Intrusive's headers; without Boost use free_list<array> "
@@ -120,6 +125,8 @@ public:
     static constexpr std::size_t untyped_capacity = C.max_untypeds;
     static constexpr std::size_t allocation_capacity = C.max_allocations ? C.max_allocations : C.max_untypeds;
     static constexpr std::size_t slot_capacity = C.max_slots;
+    static constexpr std::size_t slot_range_capacity = C.max_slot_ranges;
+    static constexpr std::size_t reservation_capacity = C.max_reservations;
     /// Freed single slots and pairs go first to two small LIFO caches.
     static constexpr std::size_t slot_cache_capacity = 32;
     /// Free slot runs that can exist at once. Every used slot belongs to one
@@ -135,7 +142,8 @@ public:
     using free_list_type =
         std::conditional_t<C.free_list == free_list_kind::array, array_free_list<untyped_capacity, detail::classes>,
                            intrusive_free_list<untyped_capacity, detail::classes>>;
-    using slot_manager_type = slot_manager<slot_capacity, slot_run_capacity, slot_cache_capacity>;
+    using slot_manager_type = slot_manager<slot_capacity, slot_run_capacity, slot_cache_capacity, slot_range_capacity>;
+    using reservation_table_type = reservation_table<reservation_capacity>;
     using slot_offset = typename slot_manager_type::offset;
     using slot_run = typename slot_manager_type::run;
     using slot_cache = typename slot_manager_type::cache;
@@ -149,7 +157,7 @@ public:
         untyped_table<untyped_capacity, free_list_type> ut{};
         record_table<allocation_capacity> rec{};
         slot_manager_type slots{};
-        reservation_table resv{};
+        reservation_table_type resv{};
         usage stats{};
 
         /// n consecutive slots for plan p, recorded in it. Error: slots_exhausted
@@ -182,7 +190,8 @@ public:
                   "retype: split<S>: S does not model split_strategy_for (see docs/concepts.md)");
 
     /// The full state, comparable: what tests compare before and after a call.
-    using snapshot_type = allocator_snapshot<untyped_capacity, allocation_capacity, slot_manager_type>;
+    using snapshot_type =
+        allocator_snapshot<untyped_capacity, allocation_capacity, slot_manager_type, reservation_table_type>;
 
     constexpr explicit basic_allocator(Backend& b) noexcept : st_{&b} {}
 
@@ -191,13 +200,14 @@ public:
     [[nodiscard]] static constexpr kernel::arch_traits arch() noexcept { return state_type::arch; }
 
     /// A range of empty slots (seL4_BootInfo.empty, or a CNode the root task
-    /// made later): may be called up to 16 times with disjoint ranges, of at
-    /// most max_slots in all. Error: range_error(1, slots left) for a count of
-    /// 0 or above what is left; overlap (value = first, limit = the other
-    /// range's first, or the untyped's slot) with an earlier range or an
-    /// untyped's slot; slot_ranges_exhausted; cspace_too_small (value = the
-    /// first slot, limit = the backend's last) when the backend says it cannot
-    /// hold the range. Complexity: O(U). On failure, no change.
+    /// made later): may be called up to max_slot_ranges times (16 by default)
+    /// with disjoint ranges, of at most max_slots in all. Error: range_error(1,
+    /// slots left) for a count of 0 or above what is left; overlap (value =
+    /// first, limit = the other range's first, or the untyped's slot) with an
+    /// earlier range or an untyped's slot; slot_ranges_exhausted (value 1, limit
+    /// = max_slot_ranges); cspace_too_small (value = the first slot, limit = the
+    /// backend's last) when the backend says it cannot hold the range.
+    /// Complexity: O(U + G). On failure, no change.
     [[nodiscard]] constexpr result<void> add_slots(backend::slot_t first, std::uint64_t count) noexcept {
         return detail::bootinfo_ops::add_slots(*this, first, count);
     }
@@ -304,9 +314,9 @@ public:
     /// misaligned(at, granule_bits) off the granule; not_in_untyped,
     /// spans_untypeds, device_mismatch as allocate_at; reserved (value = at,
     /// limit = the other's base) if it meets another reservation;
-    /// reservations_exhausted (value 1, limit 8); unsupported for a strategy
-    /// that does not reserve; then the strategy's: watermark overlap (limit =
-    /// the watermark's paddr) below the watermark; halving misaligned(bytes,
+    /// reservations_exhausted (value 1, limit = max_reservations); unsupported
+    /// for a strategy that does not reserve; then the strategy's: watermark
+    /// overlap (limit = the watermark's paddr) below the watermark; halving misaligned(bytes,
     /// ceil log2) for a range that is not one block, misaligned(at, bits) for
     /// one not aligned to its size in pptr space, overlap with any block in
     /// use, untypeds_exhausted, slots_exhausted for the halvings; then the

@@ -15,6 +15,9 @@ static_assert(sizeof(A) > 0 && sizeof(C) > 0);
 // One option per axis (twin of duplicate_option, conflicting_*, duplicate_capacity).
 using D = allocator<backend::null_backend, target<x86>, split<strategy::watermark>, max_slots<64>>;
 static_assert(sizeof(D) > 0);
+// The smallest capacities compile (twin of max_slot_ranges_zero, max_reservations_zero).
+using F = allocator<backend::null_backend, target<x86>, max_slot_ranges<1>, max_reservations<1>>;
+static_assert(F::config.max_slot_ranges == 1 && F::config.max_reservations == 1 && sizeof(F) > 0);
 // The namespaced spellings are the short ones (twin of not_a_strategy, not_an_alignment_source, bad_free_list).
 static_assert(std::is_same_v<A, allocator<backend::null_backend, target<x86>, split<strategy::buddy>,
                                           align<alignment::paddr>, granule<30>>>);
@@ -33,11 +36,12 @@ using E = allocator<backend::null_backend, target<x86>, split<my_watermark>>;
 static_assert(std::is_same_v<E::strategy_type, my_watermark>);
 // The canonical form: one option per axis in a fixed order, the defaults filled in.
 static_assert(
-    std::is_same_v<allocator<backend::null_backend, max_slots<64>, target<x86>>,
-                   basic_allocator<backend::null_backend,
-                                   allocator_options<target<x86>, split<strategy::buddy>, align<alignment::pptr>,
-                                                     granule<12>, max_untypeds<64>, max_slots<64>, max_allocations<0>,
-                                                     free_list<free_lists::array>>>>);
+    std::is_same_v<
+        allocator<backend::null_backend, max_slots<64>, target<x86>>,
+        basic_allocator<backend::null_backend,
+                        allocator_options<target<x86>, split<strategy::buddy>, align<alignment::pptr>, granule<12>,
+                                          max_untypeds<64>, max_slots<64>, max_allocations<0>, max_slot_ranges<16>,
+                                          max_reservations<8>, free_list<free_lists::array>>>>);
 static_assert(allocator<backend::null_backend, target<x86>, max_slots<64>>::config.max_slots == 64);
 // target<> names an object (twin of missing_target): each named configuration
 // is one, and a reference to one names the same target.

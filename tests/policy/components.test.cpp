@@ -30,7 +30,7 @@ namespace {
 // limit: where memory above an offset stops (the lowest base of a reservation
 // ending above it); a stale id after release is not live.
 constexpr bool reservation_table_blocks_and_limits() {
-    reservation_table t;
+    reservation_table<8> t;
     const reservation_id a = t.take(t.free_entry(), 0x10000, 0x10000, false, 0);
     const std::uint32_t second = t.free_entry();
     const reservation_id b = t.take(second, 0x30000, 0x3000, false, 0);

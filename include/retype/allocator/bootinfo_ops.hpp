@@ -3,7 +3,8 @@
 // bootinfo untyped (reset). basic_allocator's members of those names forward
 // here; their contracts and errors are documented there.
 //
-// Complexity: add_slots, add_untyped: O(U); reset: O((U + A) x depth).
+// Complexity: add_slots: O(U + G) (G = max_slot_ranges); add_untyped: O(U);
+// reset: O((U + A) x depth).
 #pragma once
 
 #include <retype/allocator/types.hpp>

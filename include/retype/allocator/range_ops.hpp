@@ -106,7 +106,7 @@ struct range_ops {
                 return failure(make_error(error_code::reserved, at, a.st_.resv[b].paddr));
             const std::uint32_t entry = a.st_.resv.free_entry();
             if (entry == no_index)
-                return failure(make_error(error_code::reservations_exhausted, 1, reservation_table::capacity));
+                return failure(make_error(error_code::reservations_exhausted, 1, A::reservation_capacity));
             if (a.stranded_.overflowed())
                 return failure(make_error(error_code::undo_incomplete, 0, a.st_.stats.stranded));
             call_plan p;

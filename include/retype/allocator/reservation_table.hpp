@@ -5,8 +5,8 @@
 // its reserve members (policy/split/watermark.hpp, halving.hpp). Like a
 // record, an entry has a generation, so a stale reservation_id is an error.
 //
-// Complexity: take, release, live: O(1); overlapping, containing, limit: O(R)
-// with R = capacity (8).
+// Complexity: take, release, live: O(1); free_entry, release_root, blocking,
+// limit: O(R) with R = capacity (max_reservations, 8 by default).
 #pragma once
 
 #include <retype/allocator/types.hpp>
@@ -44,9 +44,11 @@ struct reservation {
 };
 } // namespace detail
 
+/// N entries: the allocator's max_reservations (below no_index: indices are 32-bit).
+template <std::size_t N>
 class reservation_table {
 public:
-    static constexpr std::size_t capacity = 8;
+    static constexpr std::size_t capacity = N;
 
     [[nodiscard]] constexpr const std::array<detail::reservation, capacity>& all() const noexcept { return r_; }
     [[nodiscard]] constexpr const detail::reservation& operator[](std::uint32_t i) const noexcept { return r_[i]; }

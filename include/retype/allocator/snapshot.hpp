@@ -17,9 +17,9 @@
 
 namespace retype {
 
-/// U descriptors, A records, and the slot manager type Slots (its runs,
-/// caches and ranges).
-template <std::size_t U, std::size_t A, class Slots>
+/// U descriptors, A records, the slot manager type Slots (its runs, caches
+/// and ranges) and the reservation table type Resv.
+template <std::size_t U, std::size_t A, class Slots, class Resv>
 struct allocator_snapshot {
     std::array<detail::untyped_desc, U> untypeds{};
     std::array<detail::record, A> records{};
@@ -33,7 +33,7 @@ struct allocator_snapshot {
     std::uint64_t slot_count = 0;    // of all ranges
     std::array<typename Slots::range, Slots::range_capacity> slot_ranges{}; // [0, n)
     std::size_t slot_ranges_n = 0;
-    std::array<detail::reservation, reservation_table::capacity> reservations{};
+    std::array<detail::reservation, Resv::capacity> reservations{};
     usage stats{};
     friend constexpr bool operator==(const allocator_snapshot&, const allocator_snapshot&) = default;
 

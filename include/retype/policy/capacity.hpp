@@ -27,5 +27,17 @@ struct max_allocations {
     static constexpr option_axis axis = option_axis::max_allocations;
     static constexpr void apply(allocator_config& c) noexcept { c.max_allocations = N; }
 };
+/// Slot ranges given to add_slots (each a range entry and one more free run).
+template <std::size_t N>
+struct max_slot_ranges {
+    static constexpr option_axis axis = option_axis::max_slot_ranges;
+    static constexpr void apply(allocator_config& c) noexcept { c.max_slot_ranges = N; }
+};
+/// Reservations (reserve()) live at one time.
+template <std::size_t N>
+struct max_reservations {
+    static constexpr option_axis axis = option_axis::max_reservations;
+    static constexpr void apply(allocator_config& c) noexcept { c.max_reservations = N; }
+};
 
 } // namespace retype

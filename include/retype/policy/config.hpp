@@ -29,6 +29,8 @@ enum class option_axis : std::uint8_t {
     max_untypeds,
     max_slots,
     max_allocations,
+    max_slot_ranges,
+    max_reservations,
     free_list
 };
 
@@ -41,6 +43,8 @@ struct allocator_config {
     std::size_t max_untypeds = 64;                    // untyped descriptors: bootinfo untypeds + split halves
     std::size_t max_slots = 4096;                     // CSpace slots of the empty range the allocator hands out
     std::size_t max_allocations = 0;                  // live allocation records; 0: as many as max_untypeds
+    std::size_t max_slot_ranges = 16;                 // add_slots ranges: a root CNode and 15 made later
+    std::size_t max_reservations = 8;                 // live reserve() ranges
     free_list_kind free_list = free_list_kind::array; // trivially destructible: a static allocator needs no atexit
 
     friend constexpr bool operator==(const allocator_config&, const allocator_config&) = default;

@@ -9,11 +9,12 @@
 //
 // Every option has one shape: `axis<argument>` (target<cfg>, split<S>,
 // align<A>, granule<N>, max_untypeds<N>, max_slots<N>, max_allocations<N>,
-// free_list<L>), with the arguments in their own namespaces (strategy::,
-// alignment::, free_lists::, kernel::configs::); align_on::pptr /
-// align_on::paddr, and the top-level strategy and free-list names, are the
-// same types by another name. Unknown, duplicate and conflicting options are
-// compile errors whose message names the option and its axis.
+// max_slot_ranges<N>, max_reservations<N>, free_list<L>), with the arguments
+// in their own namespaces (strategy::, alignment::, free_lists::,
+// kernel::configs::); align_on::pptr / align_on::paddr, and the top-level
+// strategy and free-list names, are the same types by another name. Unknown,
+// duplicate and conflicting options are compile errors whose message names the
+// option and its axis.
 #pragma once
 
 #include <retype/policy/alignment_source.hpp>
@@ -88,7 +89,7 @@ using default_alignment_t = std::conditional_t<A == align_source::paddr, alignme
 /// `config` is what they write into a default allocator_config; strategy_type
 /// and alignment_type are the classes the allocator composes.
 template <class Target, class Split, class Align, class Granule, class MaxUntypeds, class MaxSlots,
-          class MaxAllocations, class FreeList>
+          class MaxAllocations, class MaxSlotRanges, class MaxReservations, class FreeList>
 struct allocator_options {
     using target_option = Target;
     using split_option = Split;
@@ -97,6 +98,8 @@ struct allocator_options {
     using max_untypeds_option = MaxUntypeds;
     using max_slots_option = MaxSlots;
     using max_allocations_option = MaxAllocations;
+    using max_slot_ranges_option = MaxSlotRanges;
+    using max_reservations_option = MaxReservations;
     using free_list_option = FreeList;
     using strategy_type = typename Split::strategy;
     using alignment_type = typename Align::source;
@@ -110,6 +113,8 @@ struct allocator_options {
         MaxUntypeds::apply(c);
         MaxSlots::apply(c);
         MaxAllocations::apply(c);
+        MaxSlotRanges::apply(c);
+        MaxReservations::apply(c);
         FreeList::apply(c);
         return c;
     }();
@@ -134,9 +139,10 @@ using pick_t = typename pick<A, Default, O...>::type;
 /// Checks an option pack and names its canonical form.
 template <class... Options>
 struct canonicalise {
-    static_assert((allocator_option<Options> && ...),
-                  "retype: unknown allocator option (expected target<>, align<> / align_on::, split<>, granule<>, "
-                  "max_untypeds<>, max_slots<>, max_allocations<> or free_list<>)");
+    static_assert(
+        (allocator_option<Options> && ...),
+        "retype: unknown allocator option (expected target<>, align<> / align_on::, split<>, granule<>, "
+        "max_untypeds<>, max_slots<>, max_allocations<>, max_slot_ranges<>, max_reservations<> or free_list<>)");
     RETYPE_ONE_PER_AXIS(target, "target<...>");
     RETYPE_ONE_PER_AXIS(alignment, "align_on::... / align<...>");
     RETYPE_ONE_PER_AXIS(split, "split<...>");
@@ -144,6 +150,8 @@ struct canonicalise {
     RETYPE_ONE_PER_AXIS(max_untypeds, "max_untypeds<...>");
     RETYPE_ONE_PER_AXIS(max_slots, "max_slots<...>");
     RETYPE_ONE_PER_AXIS(max_allocations, "max_allocations<...>");
+    RETYPE_ONE_PER_AXIS(max_slot_ranges, "max_slot_ranges<...>");
+    RETYPE_ONE_PER_AXIS(max_reservations, "max_reservations<...>");
     RETYPE_ONE_PER_AXIS(free_list, "free_list<...>");
 
     // The defaults are allocator_config's (checked below).
@@ -154,6 +162,8 @@ struct canonicalise {
                                    pick_t<option_axis::max_untypeds, max_untypeds<64>, Options...>,
                                    pick_t<option_axis::max_slots, max_slots<4096>, Options...>,
                                    pick_t<option_axis::max_allocations, max_allocations<0>, Options...>,
+                                   pick_t<option_axis::max_slot_ranges, max_slot_ranges<16>, Options...>,
+                                   pick_t<option_axis::max_reservations, max_reservations<8>, Options...>,
                                    pick_t<option_axis::free_list, free_list<free_lists::array>, Options...>>;
 };
 #undef RETYPE_ONE_PER_AXIS
