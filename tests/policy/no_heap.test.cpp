@@ -49,9 +49,10 @@ using alloc_t = allocator<model_t, target<x86>, split<Split>, FreeList, max_unty
 //   slot manager: runs U + A + 1 + 2 x 32 (cache entries) + 16 (stranded)
 //     + 16 (ranges) = 225 x 8 B (two 32-bit offsets, max_slots < 2^32) 1800,
 //     their count 8, two caches of slot numbers 2 x (32 x 8 B + 8) 528,
-//     16 ranges x 24 B 384, their count 8, total and used 16               2744
-//   reservation table: 8 x 32 B (paddr, bytes 2 x 8 B, root, generation
-//     2 x 4 B, device, live 2 x 1 B, padded to 8)                           256
+//     16 ranges (max_slot_ranges) x 24 B 384, their count 8, total and
+//     used 16                                                              2744
+//   reservation table: 8 (max_reservations) x 32 B (paddr, bytes 2 x 8 B,
+//     root, generation 2 x 4 B, device, live 2 x 1 B, padded to 8)          256
 //   usage counters 8 x 8 B                                                   64
 //   stranded slots 16 x 16 B 256, their count 8, the overflow flag (padded) 8 272
 // Nothing here grows with max_slots: the same sizes for max_slots<2^20>.

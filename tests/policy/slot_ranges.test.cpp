@@ -64,8 +64,9 @@ constexpr bool bad_ranges_change_nothing() {
 }
 static_assert(bad_ranges_change_nothing());
 
-// At most 16 ranges (a root CNode and 15 made later): the 17th is
-// slot_ranges_exhausted (value 1, limit 16).
+// At most 16 ranges by default (max_slot_ranges<16>: a root CNode and 15 made
+// later): the 17th is slot_ranges_exhausted (value 1, limit 16). Other
+// capacities: capacities.test.cpp.
 constexpr bool nine_ranges() {
     model_t m(x86);
     allocator<model_t, target<x86>, split<strategy::watermark>, max_untypeds<8>, max_slots<20>, max_allocations<16>> a(
