@@ -130,8 +130,10 @@ namespace detail {
 #else
     c.tcb_bits = 9;
 #endif
+#elif defined(CONFIG_HAVE_FPU) // riscv: 11 with the FPU's state, else 10
+    c.tcb_bits = 11;
 #else
-    c.tcb_bits = c.fpu ? 11 : 10;
+    c.tcb_bits = 10;
 #endif
 #if defined(CONFIG_ARM_PA_SIZE_BITS_40)
     c.arm_pa_bits = 40;
